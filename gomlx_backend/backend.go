@@ -1,0 +1,223 @@
+// Package gomlxbackend chooses and configures the GoMLX compute backend that
+// every other stcnn package runs on.
+//
+// The choice, in order:
+//
+//  1. GOMLX_BACKEND, when set, is honoured as GoMLX defines it
+//     ("go", "go:parallelism=4", "xla:cuda", "xla:cpu", ...). A bare "go"
+//     gets SafeGoOptions (see below) so that it cannot hang.
+//  2. Otherwise XLA with CUDA when a CUDA PJRT plugin is installed,
+//  3. else XLA on the CPU when a CPU PJRT plugin is installed,
+//  4. else the embedded pure-Go backend with SafeGoOptions.
+//
+// Plugins are looked up where go-xla looks for them (PJRT_PLUGIN_LIBRARY_PATH,
+// /usr/local/lib/go-xla, ~/.local/lib/go-xla, the system library paths);
+// nothing is downloaded unless Options.AllowDownload is set.
+//
+// The pure-Go backend with its default scheduling hangs intermittently on a
+// 2-core machine (an execution never returns, at 0% CPU). SafeGoOptions is
+// the configuration measured not to hang and to be fastest here; see the
+// package README section in the repository README and TestNoHang.
+package gomlxbackend
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/go-xla/compute/xla"
+	"github.com/gomlx/go-xla/pjrt"
+)
+
+// EnvVar is the environment variable GoMLX reads its backend configuration from.
+const EnvVar = compute.ConfigEnvVar
+
+// SafeGoOptions is the pure-Go backend configuration used whenever the Go
+// backend is chosen without explicit options.
+//
+// The backend runs independent ops of a graph concurrently, each op holding a
+// slot of a worker pool of 2*GOMAXPROCS slots (4 on 2 cores) while its matrix
+// products wait for more slots for their own workers. With so few slots the
+// pool starves (the hang of NOTES.md: an execution never returns, at 0% CPU;
+// reproduced here with parallelism=2 within a few dual steps). Eight slots
+// leave room for the few concurrent products of these graphs and measured
+// fastest (BenchmarkDualStepP512: 0.92 s with parallelism=8, 1.98 s with
+// ops_sequential, which cannot starve but runs one op at a time; 2 cores);
+// TestNoHang runs 40 consecutive dual steps under a deadline to keep it honest.
+const SafeGoOptions = "parallelism=8"
+
+// Choice describes a selected backend. It is plain data, so it can be logged
+// and written to manifests.
+type Choice struct {
+	// Backend is "go" or "xla".
+	Backend string `json:"backend"`
+	// Options is the backend-specific configuration: Go backend options, or
+	// the PJRT plugin name (and options) for XLA.
+	Options string `json:"options"`
+	// Device is "cpu" or "cuda".
+	Device string `json:"device"`
+	// PluginPath is the PJRT plugin file for XLA; empty for the Go backend.
+	PluginPath string `json:"plugin_path,omitempty"`
+	// Reason says why this backend was chosen.
+	Reason string `json:"reason"`
+}
+
+// Config returns the GOMLX_BACKEND-style configuration string, e.g. "go:ops_sequential".
+func (c Choice) Config() string {
+	if c.Options == "" {
+		return c.Backend
+	}
+	return c.Backend + ":" + c.Options
+}
+
+// String is a one-line description for logs and manifests.
+func (c Choice) String() string {
+	s := fmt.Sprintf("backend=%s device=%s", c.Config(), c.Device)
+	if c.PluginPath != "" {
+		s += " plugin=" + c.PluginPath
+	}
+	return s + " (" + c.Reason + ")"
+}
+
+// Options control Choose. The zero value reads the process environment and
+// never downloads anything.
+type Options struct {
+	// LookupEnv replaces os.LookupEnv (tests).
+	LookupEnv func(string) (string, bool)
+	// Plugins replaces the PJRT plugin search: name -> path (tests).
+	Plugins map[string]string
+	// AllowDownload lets go-xla fetch missing PJRT plugins (needs internet).
+	AllowDownload bool
+}
+
+// Choose decides which backend to use, without creating it.
+func Choose(opts Options) (Choice, error) {
+	lookup := opts.LookupEnv
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	if v, ok := lookup(EnvVar); ok && strings.TrimSpace(v) != "" {
+		return parse(strings.TrimSpace(v), opts)
+	}
+	plugins := opts.Plugins
+	if plugins == nil {
+		plugins = pjrt.AvailablePlugins()
+	}
+	if name, path := findPlugin(plugins, "cuda"); name != "" {
+		return Choice{Backend: "xla", Options: name, Device: "cuda", PluginPath: path,
+			Reason: "CUDA PJRT plugin found"}, nil
+	}
+	if name, path := findPlugin(plugins, "cpu"); name != "" {
+		return Choice{Backend: "xla", Options: name, Device: "cpu", PluginPath: path,
+			Reason: "CPU PJRT plugin found, no CUDA plugin"}, nil
+	}
+	return Choice{Backend: gobackend.BackendName, Options: SafeGoOptions, Device: "cpu",
+		Reason: "no PJRT plugin installed: embedded pure-Go backend"}, nil
+}
+
+// parse interprets a GOMLX_BACKEND value.
+func parse(v string, opts Options) (Choice, error) {
+	name, rest, _ := strings.Cut(v, ":")
+	switch name {
+	case gobackend.BackendName:
+		c := Choice{Backend: name, Options: rest, Device: "cpu", Reason: EnvVar + "=" + v}
+		if rest == "" {
+			c.Options = SafeGoOptions
+			c.Reason += " (with the safe default options " + SafeGoOptions + ")"
+		}
+		return c, nil
+	case xla.BackendName:
+		plugin, _, _ := strings.Cut(rest, ",")
+		if plugin == "" {
+			plugin = "cpu"
+		}
+		c := Choice{Backend: name, Options: rest, Device: "cpu", Reason: EnvVar + "=" + v}
+		if strings.Contains(plugin, "cuda") {
+			c.Device = "cuda"
+		}
+		if strings.HasPrefix(plugin, "/") {
+			c.PluginPath = plugin
+		} else {
+			plugins := opts.Plugins
+			if plugins == nil {
+				plugins = pjrt.AvailablePlugins()
+			}
+			if _, path := findPlugin(plugins, plugin); path != "" {
+				c.PluginPath = path
+			} else if !opts.AllowDownload {
+				return Choice{}, fmt.Errorf("gomlxbackend: %s=%q asks for the XLA plugin %q, which is not installed (found: %s); install it (github.com/gomlx/go-xla installer) or set %s=go",
+					EnvVar, v, plugin, pluginList(plugins), EnvVar)
+			}
+		}
+		if c.Options == "" {
+			c.Options = plugin
+		}
+		return c, nil
+	default:
+		return Choice{}, fmt.Errorf("gomlxbackend: %s=%q: unknown backend %q, want \"go\" or \"xla\" (e.g. go:ops_sequential, xla:cuda)", EnvVar, v, name)
+	}
+}
+
+// findPlugin returns the plugin whose name is base or a versioned base ("cuda_v0.5.0").
+func findPlugin(plugins map[string]string, base string) (name, path string) {
+	names := make([]string, 0, len(plugins))
+	for n := range plugins {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if n == base || strings.HasPrefix(n, base+"_v") {
+			return n, plugins[n]
+		}
+	}
+	return "", ""
+}
+
+func pluginList(plugins map[string]string) string {
+	if len(plugins) == 0 {
+		return "none"
+	}
+	names := make([]string, 0, len(plugins))
+	for n := range plugins {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+// New creates the backend described by c.
+func New(c Choice, opts Options) (compute.Backend, error) {
+	switch c.Backend {
+	case gobackend.BackendName:
+		b, err := gobackend.New(c.Options)
+		if err != nil {
+			return nil, fmt.Errorf("gomlxbackend: go backend options %q: %w", c.Options, err)
+		}
+		return b, nil
+	case xla.BackendName:
+		// go-xla auto-installs plugins on first use unless told not to.
+		xla.EnableAutoInstall(opts.AllowDownload)
+		b, err := xla.New(c.Options)
+		if err != nil {
+			return nil, fmt.Errorf("gomlxbackend: xla backend %q: %w", c.Options, err)
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("gomlxbackend: unknown backend %q", c.Backend)
+}
+
+// Default chooses (Choose with zero Options) and creates the backend.
+func Default() (compute.Backend, Choice, error) {
+	c, err := Choose(Options{})
+	if err != nil {
+		return nil, Choice{}, err
+	}
+	b, err := New(c, Options{})
+	if err != nil {
+		return nil, c, err
+	}
+	return b, c, nil
+}

@@ -1,0 +1,55 @@
+package stcnn_test
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/convexst/stcnn/stcnn"
+)
+
+// benchSteps times one training step (forward, backward, Adam update) on 50
+// MNIST images with sigma = 0.5, the sizes of shared/bench/torch_ref.py.
+func benchStep(b *testing.B, kind stcnn.ModelKind, width int) {
+	cfg := stcnn.DefaultConfig(kind, 1)
+	cfg.K, cfg.P = width, width
+	tr, noisy, clean := newMNISTTrainer(b, cfg, 50)
+	if _, err := tr.Step(noisy, clean); err != nil { // compile outside the timing
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := tr.Step(noisy, clean); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDualStepP512(b *testing.B)   { benchStep(b, stcnn.Dual, 512) }
+func BenchmarkPrimalStepK512(b *testing.B) { benchStep(b, stcnn.Primal, 512) }
+
+// BenchmarkDualStepP8000 is the memory check: one dual step with P = 8000
+// gates on 50 MNIST images. It reports the process's peak resident memory
+// (VmHWM, which includes the 188 MB of loaded MNIST images); run it on its
+// own (-bench P8000) so that no other benchmark raises the peak first.
+func BenchmarkDualStepP8000(b *testing.B) {
+	benchStep(b, stcnn.Dual, 8000)
+	if kb, err := peakRSSKiB(); err == nil {
+		b.ReportMetric(float64(kb)/1024, "peak-RSS-MiB")
+	}
+}
+
+func peakRSSKiB() (int, error) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+		}
+	}
+	return 0, fmt.Errorf("VmHWM not found in /proc/self/status")
+}

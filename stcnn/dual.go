@@ -1,0 +1,188 @@
+package stcnn
+
+import (
+	"fmt"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// DualScope is the store scope of the dual network's variables: "gates"
+// [P, D] (row j is the fixed gate ubar_j, not trainable), "w" and "w_prime"
+// [C*P, D] (row c*P + j holds w_jc).
+const DualScope = "dual"
+
+// DualModel is the convex dual ST-CNN of eq. 22 with the sign constraints of
+// eq. 24 enforced by a hinge penalty (see the package documentation).
+type DualModel struct{ cfg Config }
+
+// NewDual returns a dual network; cfg.Model must be Dual.
+func NewDual(cfg Config) (*DualModel, error) {
+	if cfg.Model != Dual {
+		return nil, fmt.Errorf("stcnn: NewDual: config model is %q, want %q", cfg.Model, Dual)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &DualModel{cfg: cfg}, nil
+}
+
+// Config implements Network.
+func (d *DualModel) Config() Config { return d.cfg }
+
+// Scope implements Network.
+func (d *DualModel) Scope(store *model.Store) *model.Scope {
+	return store.RootScope().At(DualScope)
+}
+
+// SampleGates draws the P gate filters ubar_j ~ N(0, GateStd^2 I_D) from
+// seed, as the rows of a [P, D] tensor. The same seed gives the same
+// gates on every backend (they are drawn on the host).
+func SampleGates(cfg Config, seed uint64) *tensors.Tensor {
+	rng := newRNG(seed, 2)
+	d, p := cfg.PatchSize(), cfg.P
+	vals := make([]float64, d*p)
+	for i := range vals {
+		vals[i] = cfg.GateStd * rng.NormFloat64()
+	}
+	return tensorFromFloat64(vals, cfg.GoMLXDType(), p, d)
+}
+
+// Init samples the gates from seed and creates w and w' with values from
+// init (zeros in the PyTorch reference). The fan-in of w_jc is D.
+func (d *DualModel) Init(store *model.Store, init Initializer, seed uint64) error {
+	scope, dt := d.Scope(store), d.cfg.GoMLXDType()
+	gates := SampleGates(d.cfg, seed)
+	if v := scope.GetVariable("gates"); v != nil {
+		if err := v.SetValue(gates); err != nil {
+			return err
+		}
+	} else {
+		scope.VariableWithValue("gates", gates).SetTrainable(false)
+	}
+	rng := newRNG(seed, 3)
+	rows := d.cfg.P * d.cfg.Channels
+	if err := sampleInto(scope, "w", init, rng, dt, d.cfg.PatchSize(), rows, d.cfg.PatchSize()); err != nil {
+		return err
+	}
+	return sampleInto(scope, "w_prime", init, rng, dt, d.cfg.PatchSize(), rows, d.cfg.PatchSize())
+}
+
+// GatePatterns builds, for patches y [I, D] and gates [P, D], the masks and
+// sign regions of eq. 23 in gate-major layout [P, I]: with g_ji = ubar_j . y_i,
+//
+//	Q_ji = ST_l(g_ji)/g_ji = max(0, 1 - l/|g_ji|)   (0 where |g_ji| < l),
+//	s_ji = sign(g_ji) where |g_ji| >= l, else 0.
+//
+// For l = 0 ST is the identity and Q = 1 everywhere.
+func GatePatterns(y, gates *Node, lambda float64) (q, s *Node) {
+	g := StopGradient(dotRowsT(gates, y)) // [P, I]; gates are fixed
+	dt := g.DType()
+	if lambda == 0 {
+		q = OnesLike(g)
+	} else {
+		// 1 - l/|g| is negative exactly where |g| < l, and -Inf at g = 0.
+		q = MaxScalar(OneMinus(Div(Scalar(g.Graph(), dt, lambda), Abs(g))), 0)
+	}
+	// Comparisons and selects of scalars instead of Sign or bool-to-float
+	// conversions, the two slowest elementwise ops of the Go backend.
+	gr := g.Graph()
+	negative := LessOrEqual(g, Scalar(gr, dt, -lambda))
+	if lambda == 0 {
+		negative = LessThan(g, ScalarZero(gr, dt))
+	}
+	s = Sub(ConvertDType(GreaterOrEqual(g, Scalar(gr, dt, lambda)), dt), ConvertDType(negative, dt))
+	return q, s
+}
+
+// DualForward builds sum_j Q_j (.) (y (w'_j - w_j)) for patches y [I, D],
+// masks q [P, I] and w, w' [C*P, D]; the result is channel-major [C, I]. It
+// contracts the masks with the weights first ((w' - w)^T q is [D*C, I]), so
+// no [P, I] product of data and weights is formed, and every product keeps
+// its large operand in a layout the Go backend multiplies without transposing.
+func DualForward(y, q, w, wPrime *Node) *Node {
+	i, d := y.Shape().Dim(0), y.Shape().Dim(1)
+	p := q.Shape().Dim(0)
+	c := w.Shape().Dim(0) / p
+	delta := Reshape(Sub(wPrime, w), c, p, d)                   // [C, P, D]
+	deltaT := Reshape(TransposeAllAxes(delta, 2, 0, 1), d*c, p) // [D*C, P], row d*C + c
+	z := Reshape(Dot(deltaT, q).Product(), d, c, i)             // [D, C, I]
+	yt := Reshape(Transpose(y, 0, 1), d, 1, i)                  // [D, 1, I]
+	return ReduceSum(Mul(yt, z), 0)                             // [C, I]
+}
+
+// signedActivations is s_ji y_i.w_jc for one branch w [C*P, D]: [C*P, I];
+// the hinge penalty is sum relu(-signedActivations). For C > 1 the signs are
+// repeated per channel (rows c*P + j).
+func signedActivations(y, s, w *Node) *Node {
+	p := s.Shape().Dim(0)
+	a := dotRowsT(w, y) // [C*P, I]
+	if c := w.Shape().Dim(0) / p; c > 1 {
+		parts := make([]*Node, c)
+		for k := range parts {
+			parts[k] = s
+		}
+		s = Concatenate(parts, 0)
+	}
+	return Mul(a, s)
+}
+
+func (d *DualModel) vars(store *model.Store, g *Graph) (gates, w, wPrime *Node) {
+	scope := d.Scope(store)
+	return scope.GetVariable("gates").NodeValue(g), scope.GetVariable("w").NodeValue(g), scope.GetVariable("w_prime").NodeValue(g)
+}
+
+// Predict implements Network.
+func (d *DualModel) Predict(store *model.Store, noisy *Node) *Node {
+	gates, w, wPrime := d.vars(store, noisy.Graph())
+	y := Patches(noisy, d.cfg.M)
+	q, _ := GatePatterns(y, gates, d.cfg.Lambda)
+	return pixelsToImages(DualForward(y, q, w, wPrime), noisy.Shape().Dimensions)
+}
+
+// Terms implements Network. Violations counts, per image, the sign
+// constraints s_ji y_i.w_jc >= 0 (and the same for w') that are violated.
+func (d *DualModel) Terms(store *model.Store, noisy, clean *Node, countViolations bool) ImageTerms {
+	gates, w, wPrime := d.vars(store, noisy.Graph())
+	n := noisy.Shape().Dim(0)
+	y := Patches(noisy, d.cfg.M)
+	q, s := GatePatterns(y, gates, d.cfg.Lambda)
+	se := channelMajorSquaredError(DualForward(y, q, w, wPrime), clean)
+	terms := ImageTerms{SquaredError: se}
+	perImage := func(x *Node) *Node { return ReduceSum(Reshape(x, -1, n, y.Shape().Dim(0)/n), 0, 2) }
+	for _, branch := range []*Node{w, wPrime} {
+		signed := signedActivations(y, s, branch)
+		g, dt := signed.Graph(), signed.DType()
+		violated := LessThan(signed, ScalarZero(g, dt))
+		// relu(-a) = -min(a, 0), with Where for a cheap gradient (see SoftThreshold).
+		hinge := Neg(perImage(Where(violated, signed, ScalarZero(g, dt))))
+		terms.Hinge = addOrSet(terms.Hinge, hinge)
+		if countViolations {
+			terms.Violations = addOrSet(terms.Violations, perImage(Where(violated, ScalarOne(g, dt), ScalarZero(g, dt))))
+		}
+	}
+	return terms
+}
+
+// Regularizer implements Network: 2 beta sum_jc (||w_jc|| + ||w'_jc||).
+func (d *DualModel) Regularizer(store *model.Store, g *Graph) *Node {
+	_, w, wPrime := d.vars(store, g)
+	return MulScalar(Add(ReduceAllSum(RowNorms(w)), ReduceAllSum(RowNorms(wPrime))), 2*d.cfg.Beta)
+}
+
+// RowNorms returns the Euclidean norm of every row of w [J, D]: [J].
+// Its gradient at a zero row is taken as 0 (a subgradient), as PyTorch's
+// norm does, instead of the 0/0 of the plain formula.
+func RowNorms(w *Node) *Node {
+	sq := ReduceSum(Square(w), 1)
+	pos := GreaterThan(sq, ZerosLike(sq))
+	return Where(pos, Sqrt(Where(pos, sq, OnesLike(sq))), ZerosLike(sq))
+}
+
+func addOrSet(sum, x *Node) *Node {
+	if sum == nil {
+		return x
+	}
+	return Add(sum, x)
+}

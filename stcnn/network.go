@@ -1,0 +1,116 @@
+package stcnn
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// Initializer samples the initial value of a weight tensor. fanIn is the
+// number of inputs of one unit (PyTorch's fan_in). The package
+// stcnn/initializers provides the paper's choices.
+type Initializer interface {
+	Sample(rng *rand.Rand, dtype dtypes.DType, fanIn int, dims ...int) (*tensors.Tensor, error)
+}
+
+// ImageTerms are per-image sums, the parts of an objective that add up over
+// images (so they can be accumulated over chunks of a batch).
+type ImageTerms struct {
+	// SquaredError is [N]: sum over pixels and channels of (f(Y) - X)^2.
+	SquaredError *Node
+	// Hinge is [N]: the summed hinge penalty (dual), zeros for the primal.
+	Hinge *Node
+	// Violations is [N]: how many sign constraints are violated (dual),
+	// zeros for the primal; nil unless asked for.
+	Violations *Node
+}
+
+// Network is a denoiser whose variables live in a model.Store under its own scope.
+type Network interface {
+	// Config returns the model's hyperparameters.
+	Config() Config
+	// Scope is the store scope holding the network's variables.
+	Scope(store *model.Store) *model.Scope
+	// Predict builds f(Y) for noisy images [N, H, W, C]; the output has the same shape.
+	Predict(store *model.Store, noisy *Node) *Node
+	// Terms builds the per-image squared error and (dual) hinge terms, and
+	// when countViolations is set the per-image count of violated constraints.
+	Terms(store *model.Store, noisy, clean *Node, countViolations bool) ImageTerms
+	// Regularizer builds the weight penalty of the objective.
+	Regularizer(store *model.Store, g *Graph) *Node
+}
+
+// New validates cfg and returns the network it describes.
+func New(cfg Config) (Network, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	switch cfg.Model {
+	case Primal:
+		return &PrimalModel{cfg: cfg}, nil
+	default:
+		return &DualModel{cfg: cfg}, nil
+	}
+}
+
+// newRNG returns the seeded generator used for every host-side sample.
+func newRNG(seed uint64, stream uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, stream^0x9e3779b97f4a7c15))
+}
+
+// sampleInto creates (or overwrites) a variable with a sampled value.
+func sampleInto(scope *model.Scope, name string, init Initializer, rng *rand.Rand, dtype dtypes.DType, fanIn int, dims ...int) error {
+	t, err := init.Sample(rng, dtype, fanIn, dims...)
+	if err != nil {
+		return fmt.Errorf("stcnn: initialising %s/%s: %w", scope.Scope(), name, err)
+	}
+	if v := scope.GetVariable(name); v != nil {
+		return v.SetValue(t)
+	}
+	scope.VariableWithValue(name, t)
+	return nil
+}
+
+// perImageSum sums x [N, ...] over all axes but the first.
+func perImageSum(x *Node) *Node {
+	if x.Rank() == 1 {
+		return x
+	}
+	axes := make([]int, x.Rank()-1)
+	for i := range axes {
+		axes[i] = i + 1
+	}
+	return ReduceSum(x, axes...)
+}
+
+// dotRowsT is a b^T for a [R, D] and b [I, D]: [R, I].
+func dotRowsT(a, b *Node) *Node {
+	return Dot(a, b).General([]int{1}, nil, []int{1}, nil)
+}
+
+// pixelsToImages turns a channel-major [C, N*H*W] output into [N, H, W, C].
+func pixelsToImages(out *Node, dims []int) *Node {
+	return Reshape(Transpose(out, 0, 1), dims...)
+}
+
+// channelMajorSquaredError is sum over pixels and channels of (out - clean)^2
+// per image, for out [C, N*H*W] and clean [N, H, W, C]: [N].
+func channelMajorSquaredError(out, clean *Node) *Node {
+	n, c := clean.Shape().Dim(0), clean.Shape().Dim(3)
+	x := Transpose(Reshape(clean, -1, c), 0, 1) // [C, I]
+	sq := Square(Sub(out, x))
+	return ReduceSum(Reshape(sq, c, n, -1), 0, 2)
+}
+
+// Objective builds the full objective on one batch, the quantity Trainer
+// minimises: (1/N) sum_n e_n + R + rho (1/N) sum_n h_n.
+func Objective(store *model.Store, net Network, noisy, clean *Node) *Node {
+	terms := net.Terms(store, noisy, clean, false)
+	n := float64(noisy.Shape().Dim(0))
+	data := DivScalar(Add(ReduceAllSum(terms.SquaredError), MulScalar(ReduceAllSum(terms.Hinge), net.Config().Rho)), n)
+	return Add(data, net.Regularizer(store, noisy.Graph()))
+}

@@ -1,0 +1,365 @@
+package stcnn
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/convexst/stcnn/datasets"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+// GradientOptimizer is a GoMLX optimiser that can apply gradients computed
+// elsewhere; GoMLX's SGD and Adam, and every optimiser in stcnn/optimizers,
+// are ones.
+type GradientOptimizer interface {
+	optimizer.Interface
+	UpdateGraphWithGradients(scope *model.Scope, grads []*Node, lossDType dtypes.DType)
+}
+
+// DefaultMaxChunkElements bounds the hidden layer of one graph execution
+// (images x pixels x P*C or K); 1<<25 float32 values is 128 MiB. A dual
+// step holds a few tensors of this size and some of twice it (both branches).
+const DefaultMaxChunkElements = 1 << 25
+
+// Trainer runs optimisation steps and evaluations of one network.
+//
+// A step over a batch of N images splits the batch into equal chunks whose
+// largest intermediate holds at most MaxChunkElements values, computes the
+// gradient of (1/N) sum_n [e_n + rho h_n] on each chunk, adds them, adds the
+// gradient of the weight penalty, and hands the sum to the optimiser. Since
+// the objective is a sum over images this is the exact full-batch gradient;
+// chunking only bounds memory (a dual step with P = 8000 gates on 50 images
+// would otherwise hold several [50*784, 16000] tensors).
+type Trainer struct {
+	backend   compute.Backend
+	store     *model.Store
+	net       Network
+	opt       GradientOptimizer
+	maxChunk  int
+	trainable []*model.Variable
+
+	gradExec, applyExec, evalExec, regExec *model.Exec
+}
+
+// NewTrainer prepares the executables; the network's variables must already
+// be initialised in store. maxChunkElements <= 0 means DefaultMaxChunkElements.
+// opt may be nil for a trainer used only to Evaluate.
+func NewTrainer(backend compute.Backend, store *model.Store, net Network, opt GradientOptimizer, maxChunkElements int) (*Trainer, error) {
+	if maxChunkElements <= 0 {
+		maxChunkElements = DefaultMaxChunkElements
+	}
+	t := &Trainer{backend: backend, store: store, net: net, opt: opt, maxChunk: maxChunkElements}
+	for v := range net.Scope(store).IterVariables() {
+		if v.Trainable {
+			t.trainable = append(t.trainable, v)
+		}
+	}
+	if len(t.trainable) == 0 {
+		return nil, fmt.Errorf("stcnn: NewTrainer: no trainable variables under scope %q: call Init first", net.Scope(store).Scope())
+	}
+	var err error
+	if t.gradExec, err = model.NewExec(backend, store, t.gradGraph); err != nil {
+		return nil, err
+	}
+	if t.applyExec, err = model.NewExec(backend, store, t.applyGraph); err != nil {
+		return nil, err
+	}
+	if t.evalExec, err = model.NewExec(backend, store, t.evalGraph); err != nil {
+		return nil, err
+	}
+	if t.regExec, err = model.NewExec(backend, store, func(_ *model.Scope, g *Graph) *Node {
+		return net.Regularizer(store, g)
+	}); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Store returns the store holding the network's variables.
+func (t *Trainer) Store() *model.Store { return t.store }
+
+// Network returns the trained network.
+func (t *Trainer) Network() Network { return t.net }
+
+// gradGraph: inputs noisy, clean, 1/N; outputs sum_n e_n, sum_n h_n, then
+// the gradient of (1/N) sum_n (e_n + rho h_n) for every trainable variable.
+func (t *Trainer) gradGraph(_ *model.Scope, inputs []*Node) []*Node {
+	noisy, clean, invN := inputs[0], inputs[1], inputs[2]
+	terms := t.net.Terms(t.store, noisy, clean, false)
+	se, hinge := ReduceAllSum(terms.SquaredError), ReduceAllSum(terms.Hinge)
+	loss := Mul(invN, Add(se, MulScalar(hinge, t.net.Config().Rho)))
+	nodes := make([]*Node, len(t.trainable))
+	for i, v := range t.trainable {
+		nodes[i] = v.NodeValue(noisy.Graph())
+	}
+	return append([]*Node{se, hinge}, Gradient(loss, nodes...)...)
+}
+
+// applyGraph: inputs the data gradients; adds the penalty's gradient and
+// updates the variables. Output: the penalty before the update.
+func (t *Trainer) applyGraph(scope *model.Scope, grads []*Node) []*Node {
+	g := grads[0].Graph()
+	nodes := make([]*Node, len(t.trainable))
+	for i, v := range t.trainable {
+		nodes[i] = v.NodeValue(g)
+	}
+	reg := t.net.Regularizer(t.store, g)
+	regGrads := Gradient(reg, nodes...)
+	total := make([]*Node, len(grads))
+	for i := range grads {
+		total[i] = Add(grads[i], regGrads[i])
+	}
+	t.opt.UpdateGraphWithGradients(scope, total, reg.DType())
+	return []*Node{reg}
+}
+
+// evalGraph: outputs per-image squared error, hinge, ||x||^2 and violations.
+func (t *Trainer) evalGraph(_ *model.Scope, noisy, clean *Node) []*Node {
+	terms := t.net.Terms(t.store, noisy, clean, true)
+	return []*Node{terms.SquaredError, terms.Hinge, perImageSum(Square(clean)), terms.Violations}
+}
+
+// hiddenWidth is the number of hidden values per pixel (P*C gates or K filters).
+func (t *Trainer) hiddenWidth() int {
+	c := t.net.Config()
+	if c.Model == Dual {
+		return c.P * c.Channels
+	}
+	return c.K
+}
+
+// chunks splits n images into equal-sized contiguous ranges within the memory bound.
+func (t *Trainer) chunks(n, pixels int) [][2]int {
+	per := max(1, t.maxChunk/max(1, pixels*t.hiddenWidth()))
+	count := (n + per - 1) / per
+	size := (n + count - 1) / count
+	var out [][2]int
+	for from := 0; from < n; from += size {
+		out = append(out, [2]int{from, min(n, from+size)})
+	}
+	return out
+}
+
+// StepResult reports the objective of the batch at the weights before the step.
+type StepResult struct {
+	Objective, SquaredError, Regularizer, Hinge float64
+}
+
+// Step performs one optimiser step on the batch (noisy, clean).
+func (t *Trainer) Step(noisy, clean *datasets.Images) (StepResult, error) {
+	if t.opt == nil {
+		return StepResult{}, errors.New("stcnn: Step: trainer has no optimiser (evaluation only)")
+	}
+	if err := checkPair(noisy, clean, t.net.Config()); err != nil {
+		return StepResult{}, err
+	}
+	dt := t.net.Config().GoMLXDType()
+	invN := scalarTensor(1/float64(noisy.N), dt)
+	var se, hinge float64
+	var acc []*tensors.Tensor
+	for _, ch := range t.chunks(noisy.N, noisy.H*noisy.W) {
+		y, x, err := chunkTensors(noisy, clean, ch, dt)
+		if err != nil {
+			return StepResult{}, err
+		}
+		out, err := t.gradExec.Exec(y, x, invN)
+		if err != nil {
+			return StepResult{}, fmt.Errorf("stcnn: gradient step: %w", err)
+		}
+		se += scalarOf(out[0])
+		hinge += scalarOf(out[1])
+		if acc, err = addTensors(acc, out[2:]); err != nil {
+			return StepResult{}, err
+		}
+	}
+	args := make([]any, len(acc))
+	for i := range acc {
+		args[i] = acc[i]
+	}
+	out, err := t.applyExec.Exec(args...)
+	if err != nil {
+		return StepResult{}, fmt.Errorf("stcnn: optimiser update: %w", err)
+	}
+	n := float64(noisy.N)
+	r := StepResult{SquaredError: se / n, Hinge: hinge / n, Regularizer: scalarOf(out[0])}
+	r.Objective = r.SquaredError + r.Regularizer + t.net.Config().Rho*r.Hinge
+	if math.IsNaN(r.Objective) || math.IsInf(r.Objective, 0) {
+		return r, fmt.Errorf("stcnn: objective became %v", r.Objective)
+	}
+	return r, nil
+}
+
+// Metrics are the quantities the paper reports, on one data set.
+type Metrics struct {
+	// Objective is SquaredError + Regularizer + Rho*Hinge (eq. 21 or 22 with the hinge).
+	Objective float64 `json:"objective"`
+	// SquaredError is (1/N) sum_n ||f(Y_n) - X_n||^2.
+	SquaredError float64 `json:"squared_error"`
+	// Regularizer is the weight penalty.
+	Regularizer float64 `json:"regularizer"`
+	// Hinge is (1/N) sum_n of the hinge penalty, before the factor rho (dual).
+	Hinge float64 `json:"hinge"`
+	// ViolatedFraction is the fraction of sign constraints violated (dual).
+	ViolatedFraction float64 `json:"violated_fraction"`
+	// PSNR is the mean over images of 10 log10(1/MSE_n), peak 1, in dB.
+	PSNR float64 `json:"psnr"`
+	// RLNE is the mean over images of ||f(Y_n) - X_n|| / ||X_n||.
+	RLNE float64 `json:"rlne"`
+	// Images is N.
+	Images int `json:"images"`
+}
+
+// Evaluate computes Metrics of the network on (noisy, clean).
+func (t *Trainer) Evaluate(noisy, clean *datasets.Images) (Metrics, error) {
+	if err := checkPair(noisy, clean, t.net.Config()); err != nil {
+		return Metrics{}, err
+	}
+	dt := t.net.Config().GoMLXDType()
+	var se, hinge, cleanSq, viol []float64
+	for _, ch := range t.chunks(noisy.N, noisy.H*noisy.W) {
+		y, x, err := chunkTensors(noisy, clean, ch, dt)
+		if err != nil {
+			return Metrics{}, err
+		}
+		out, err := t.evalExec.Exec(y, x)
+		if err != nil {
+			return Metrics{}, fmt.Errorf("stcnn: evaluation: %w", err)
+		}
+		parts := make([][]float64, 4)
+		for i := range parts {
+			if parts[i], err = Float64s(out[i]); err != nil {
+				return Metrics{}, err
+			}
+		}
+		se, hinge = append(se, parts[0]...), append(hinge, parts[1]...)
+		cleanSq, viol = append(cleanSq, parts[2]...), append(viol, parts[3]...)
+	}
+	regOut, err := t.regExec.Exec()
+	if err != nil {
+		return Metrics{}, fmt.Errorf("stcnn: evaluation: %w", err)
+	}
+	cfg := t.net.Config()
+	m := ImageMetrics(se, cleanSq, noisy.H*noisy.W*noisy.C)
+	m.Regularizer = scalarOf(regOut[0])
+	m.Hinge = mean(hinge)
+	if cfg.Model == Dual {
+		m.ViolatedFraction = mean(viol) / float64(noisy.H*noisy.W*2*cfg.P*cfg.Channels)
+	}
+	m.Objective = m.SquaredError + m.Regularizer + cfg.Rho*m.Hinge
+	return m, nil
+}
+
+// ImageMetrics computes the squared-error part of Metrics from per-image
+// squared errors e_n and clean energies ||X_n||^2 of images with `values`
+// pixels*channels each: MSE_n = e_n/values, PSNR_n = 10 log10(1/MSE_n)
+// (peak 1), RLNE_n = sqrt(e_n)/||X_n||, each averaged over images.
+func ImageMetrics(sqErr, cleanSq []float64, values int) Metrics {
+	m := Metrics{Images: len(sqErr)}
+	var psnr, rlne float64
+	for n, e := range sqErr {
+		psnr += 10 * math.Log10(float64(values)/e)
+		rlne += math.Sqrt(e) / math.Sqrt(cleanSq[n])
+	}
+	k := float64(len(sqErr))
+	m.SquaredError, m.PSNR, m.RLNE = mean(sqErr), psnr/k, rlne/k
+	return m
+}
+
+func mean(x []float64) float64 {
+	var s float64
+	for _, v := range x {
+		s += v
+	}
+	return s / float64(len(x))
+}
+
+func checkPair(noisy, clean *datasets.Images, cfg Config) error {
+	if noisy == nil || clean == nil {
+		return errors.New("stcnn: nil images")
+	}
+	if noisy.N != clean.N || noisy.H != clean.H || noisy.W != clean.W || noisy.C != clean.C {
+		return fmt.Errorf("stcnn: noisy images are %dx%dx%dx%d but clean images are %dx%dx%dx%d",
+			noisy.N, noisy.H, noisy.W, noisy.C, clean.N, clean.H, clean.W, clean.C)
+	}
+	if noisy.N == 0 {
+		return errors.New("stcnn: no images")
+	}
+	if noisy.C != cfg.Channels {
+		return fmt.Errorf("stcnn: images have %d channels but the model was configured for %d", noisy.C, cfg.Channels)
+	}
+	return nil
+}
+
+func chunkTensors(noisy, clean *datasets.Images, ch [2]int, dt dtypes.DType) (y, x *tensors.Tensor, err error) {
+	ny, err := noisy.Slice(ch[0], ch[1])
+	if err != nil {
+		return nil, nil, err
+	}
+	nx, err := clean.Slice(ch[0], ch[1])
+	if err != nil {
+		return nil, nil, err
+	}
+	return ImagesTensor(ny, dt), ImagesTensor(nx, dt), nil
+}
+
+// ImagesTensor converts images to an [N, H, W, C] tensor of dtype dt.
+func ImagesTensor(im *datasets.Images, dt dtypes.DType) *tensors.Tensor {
+	return tensorFromFloat32(im.Pixels, dt, im.N, im.H, im.W, im.C)
+}
+
+func scalarTensor(v float64, dt dtypes.DType) *tensors.Tensor {
+	if dt == dtypes.Float64 {
+		return tensors.FromScalar(v)
+	}
+	return tensors.FromScalar(float32(v))
+}
+
+func scalarOf(t *tensors.Tensor) float64 {
+	switch t.DType() {
+	case dtypes.Float64:
+		return tensors.ToScalar[float64](t)
+	case dtypes.Float32:
+		return float64(tensors.ToScalar[float32](t))
+	}
+	return math.NaN()
+}
+
+// addTensors returns acc + add elementwise (acc nil: add itself).
+func addTensors(acc, add []*tensors.Tensor) ([]*tensors.Tensor, error) {
+	if acc == nil {
+		return add, nil
+	}
+	for i := range acc {
+		var err error
+		switch acc[i].DType() {
+		case dtypes.Float32:
+			err = addInto[float32](acc[i], add[i])
+		case dtypes.Float64:
+			err = addInto[float64](acc[i], add[i])
+		default:
+			err = fmt.Errorf("stcnn: cannot accumulate gradients of dtype %s", acc[i].DType())
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return acc, nil
+}
+
+func addInto[T float32 | float64](acc, add *tensors.Tensor) error {
+	src, err := tensors.CopyFlatData[T](add)
+	if err != nil {
+		return err
+	}
+	return tensors.MutableFlatData[T](acc, func(dst []T) {
+		for i := range dst {
+			dst[i] += src[i]
+		}
+	})
+}
