@@ -28,8 +28,11 @@ type Config struct {
 	P int `json:"P,omitempty"`
 	// M is the filter size m (odd): filters are m x m x C.
 	M int `json:"m"`
-	// Channels is C, 1 for grey images, 3 for RGB.
+	// Channels is C, the input channels: 1 for grey images, 3 for RGB.
 	Channels int `json:"channels"`
+	// OutChannels is the number of output channels; 0 means Channels (a
+	// denoiser). The 1-D toys of the paper map [x, 1] to one output.
+	OutChannels int `json:"out_channels,omitempty"`
 	// Lambda is the soft-threshold l.
 	Lambda float64 `json:"lambda"`
 	// Beta weighs the weight penalty (eqs. 21, 22).
@@ -97,6 +100,9 @@ func (c Config) Validate() error {
 	if c.Channels < 1 {
 		bad("channels", "must be >= 1, got %d", c.Channels)
 	}
+	if c.OutChannels < 0 {
+		bad("out_channels", "must be >= 0 (0: same as channels), got %d", c.OutChannels)
+	}
 	if !(c.Lambda >= 0) || !finite(c.Lambda) {
 		bad("lambda", "must be finite and >= 0, got %v", c.Lambda)
 	}
@@ -111,6 +117,14 @@ func (c Config) Validate() error {
 
 // PatchSize is D = m*m*C, the length of a patch and of a filter.
 func (c Config) PatchSize() int { return c.M * c.M * c.Channels }
+
+// Outputs is the number of output channels (OutChannels, or Channels when 0).
+func (c Config) Outputs() int {
+	if c.OutChannels > 0 {
+		return c.OutChannels
+	}
+	return c.Channels
+}
 
 // GoMLXDType returns the configured floating-point type.
 func (c Config) GoMLXDType() dtypes.DType {

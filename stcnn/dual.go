@@ -62,7 +62,7 @@ func (d *DualModel) Init(store *model.Store, init Initializer, seed uint64) erro
 		scope.VariableWithValue("gates", gates).SetTrainable(false)
 	}
 	rng := newRNG(seed, 3)
-	rows := d.cfg.P * d.cfg.Channels
+	rows := d.cfg.P * d.cfg.Outputs()
 	if err := sampleInto(scope, "w", init, rng, dt, d.cfg.PatchSize(), rows, d.cfg.PatchSize()); err != nil {
 		return err
 	}
@@ -131,6 +131,13 @@ func signedActivations(y, s, w *Node) *Node {
 func (d *DualModel) vars(store *model.Store, g *Graph) (gates, w, wPrime *Node) {
 	scope := d.Scope(store)
 	return scope.GetVariable("gates").NodeValue(g), scope.GetVariable("w").NodeValue(g), scope.GetVariable("w_prime").NodeValue(g)
+}
+
+// Restore implements Network.
+func (d *DualModel) Restore(store *model.Store) error {
+	pd, p, rows := d.cfg.PatchSize(), d.cfg.P, d.cfg.P*d.cfg.Outputs()
+	return restoreVariables(d.Scope(store), []varSpec{{"gates", []int{p, pd}, false},
+		{"w", []int{rows, pd}, true}, {"w_prime", []int{rows, pd}, true}})
 }
 
 // Predict implements Network.

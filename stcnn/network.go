@@ -42,6 +42,10 @@ type Network interface {
 	Terms(store *model.Store, noisy, clean *Node, countViolations bool) ImageTerms
 	// Regularizer builds the weight penalty of the objective.
 	Regularizer(store *model.Store, g *Graph) *Node
+	// Restore checks that store holds the network's variables with the
+	// right shapes (e.g. after loading a checkpoint, which does not record
+	// which variables are trainable) and marks exactly the trainable ones.
+	Restore(store *model.Store) error
 }
 
 // New validates cfg and returns the network it describes.
@@ -75,6 +79,28 @@ func sampleInto(scope *model.Scope, name string, init Initializer, rng *rand.Ran
 	return nil
 }
 
+// restoreVariables checks the shapes of the named variables of scope and
+// sets their trainable flags.
+func restoreVariables(scope *model.Scope, specs []varSpec) error {
+	for _, s := range specs {
+		v := scope.GetVariable(s.name)
+		if v == nil {
+			return fmt.Errorf("stcnn: variable %s/%s not found", scope.Scope(), s.name)
+		}
+		if dims := v.Shape().Dimensions; fmt.Sprint(dims) != fmt.Sprint(s.dims) {
+			return fmt.Errorf("stcnn: variable %s has shape %v, the config needs %v", v.Path(), dims, s.dims)
+		}
+		v.SetTrainable(s.trainable)
+	}
+	return nil
+}
+
+type varSpec struct {
+	name      string
+	dims      []int
+	trainable bool
+}
+
 // perImageSum sums x [N, ...] over all axes but the first.
 func perImageSum(x *Node) *Node {
 	if x.Rank() == 1 {
@@ -92,9 +118,10 @@ func dotRowsT(a, b *Node) *Node {
 	return Dot(a, b).General([]int{1}, nil, []int{1}, nil)
 }
 
-// pixelsToImages turns a channel-major [C, N*H*W] output into [N, H, W, C].
-func pixelsToImages(out *Node, dims []int) *Node {
-	return Reshape(Transpose(out, 0, 1), dims...)
+// pixelsToImages turns a channel-major [C, N*H*W] output into [N, H, W, C]
+// for inputs of shape in ([N, H, W, C_in]).
+func pixelsToImages(out *Node, in []int) *Node {
+	return Reshape(Transpose(out, 0, 1), in[0], in[1], in[2], out.Shape().Dim(0))
 }
 
 // channelMajorSquaredError is sum over pixels and channels of (out - clean)^2

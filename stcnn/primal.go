@@ -45,7 +45,13 @@ func (p *PrimalModel) Init(store *model.Store, init Initializer, seed uint64) er
 	if err := sampleInto(scope, "u", init, rng, dt, p.cfg.PatchSize(), p.cfg.K, p.cfg.PatchSize()); err != nil {
 		return err
 	}
-	return sampleInto(scope, "v", init, rng, dt, p.cfg.K, p.cfg.Channels, p.cfg.K)
+	return sampleInto(scope, "v", init, rng, dt, p.cfg.K, p.cfg.Outputs(), p.cfg.K)
+}
+
+// Restore implements Network.
+func (p *PrimalModel) Restore(store *model.Store) error {
+	d, k, c := p.cfg.PatchSize(), p.cfg.K, p.cfg.Outputs()
+	return restoreVariables(p.Scope(store), []varSpec{{"u", []int{k, d}, true}, {"v", []int{c, k}, true}})
 }
 
 // Predict implements Network.
@@ -57,7 +63,7 @@ func (p *PrimalModel) Predict(store *model.Store, noisy *Node) *Node {
 }
 
 // PrimalForward builds act(Patches(Y) U^T) V^T for images [N, H, W, C],
-// U [K, D] and V [C, K], returning images of the input's shape.
+// U [K, D] and V [C_out, K], returning [N, H, W, C_out].
 func PrimalForward(images, u, v *Node, m int, lambda float64, act Activation) *Node {
 	return pixelsToImages(primalOutput(Patches(images, m), u, v, lambda, act), images.Shape().Dimensions)
 }

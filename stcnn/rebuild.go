@@ -38,7 +38,7 @@ func RebuildPrimal(dualStore *model.Store, dual *DualModel) (*PrimalModel, *mode
 			return nil, nil, err
 		}
 	}
-	d, c, p := cfg.PatchSize(), cfg.Channels, cfg.P
+	d, c, p := cfg.PatchSize(), cfg.Outputs(), cfg.P
 	var us, vs [][]float64
 	for b, sign := range []float64{-1, 1} {
 		for ch := 0; ch < c; ch++ {
@@ -67,7 +67,7 @@ func RebuildPrimal(dualStore *model.Store, dual *DualModel) (*PrimalModel, *mode
 		us, vs = [][]float64{make([]float64, d)}, [][]float64{make([]float64, c)}
 	}
 	k := len(us)
-	pcfg := Config{Model: Primal, K: k, M: cfg.M, Channels: c, Lambda: cfg.Lambda, Beta: cfg.Beta,
+	pcfg := Config{Model: Primal, K: k, M: cfg.M, Channels: cfg.Channels, OutChannels: cfg.OutChannels, Lambda: cfg.Lambda, Beta: cfg.Beta,
 		Activation: ActivationST, DType: cfg.DType}
 	primal, err := NewPrimal(pcfg)
 	if err != nil {

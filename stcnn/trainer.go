@@ -129,7 +129,7 @@ func (t *Trainer) evalGraph(_ *model.Scope, noisy, clean *Node) []*Node {
 func (t *Trainer) hiddenWidth() int {
 	c := t.net.Config()
 	if c.Model == Dual {
-		return c.P * c.Channels
+		return c.P * c.Outputs()
 	}
 	return c.K
 }
@@ -180,6 +180,9 @@ func (t *Trainer) Step(noisy, clean *datasets.Images) (StepResult, error) {
 	}
 	args := make([]any, len(acc))
 	for i := range acc {
+		if err := checkFinite(acc[i]); err != nil {
+			return StepResult{}, fmt.Errorf("stcnn: gradient of variable %s: %w", t.trainable[i].Path(), err)
+		}
 		args[i] = acc[i]
 	}
 	out, err := t.applyExec.Exec(args...)
@@ -245,11 +248,11 @@ func (t *Trainer) Evaluate(noisy, clean *datasets.Images) (Metrics, error) {
 		return Metrics{}, fmt.Errorf("stcnn: evaluation: %w", err)
 	}
 	cfg := t.net.Config()
-	m := ImageMetrics(se, cleanSq, noisy.H*noisy.W*noisy.C)
+	m := ImageMetrics(se, cleanSq, clean.H*clean.W*clean.C)
 	m.Regularizer = scalarOf(regOut[0])
 	m.Hinge = mean(hinge)
 	if cfg.Model == Dual {
-		m.ViolatedFraction = mean(viol) / float64(noisy.H*noisy.W*2*cfg.P*cfg.Channels)
+		m.ViolatedFraction = mean(viol) / float64(noisy.H*noisy.W*2*cfg.P*cfg.Outputs())
 	}
 	m.Objective = m.SquaredError + m.Regularizer + cfg.Rho*m.Hinge
 	return m, nil
@@ -283,7 +286,7 @@ func checkPair(noisy, clean *datasets.Images, cfg Config) error {
 	if noisy == nil || clean == nil {
 		return errors.New("stcnn: nil images")
 	}
-	if noisy.N != clean.N || noisy.H != clean.H || noisy.W != clean.W || noisy.C != clean.C {
+	if noisy.N != clean.N || noisy.H != clean.H || noisy.W != clean.W {
 		return fmt.Errorf("stcnn: noisy images are %dx%dx%dx%d but clean images are %dx%dx%dx%d",
 			noisy.N, noisy.H, noisy.W, noisy.C, clean.N, clean.H, clean.W, clean.C)
 	}
@@ -292,6 +295,9 @@ func checkPair(noisy, clean *datasets.Images, cfg Config) error {
 	}
 	if noisy.C != cfg.Channels {
 		return fmt.Errorf("stcnn: images have %d channels but the model was configured for %d", noisy.C, cfg.Channels)
+	}
+	if clean.C != cfg.Outputs() {
+		return fmt.Errorf("stcnn: targets have %d channels but the model outputs %d", clean.C, cfg.Outputs())
 	}
 	return nil
 }
@@ -362,4 +368,18 @@ func addInto[T float32 | float64](acc, add *tensors.Tensor) error {
 			dst[i] += src[i]
 		}
 	})
+}
+
+// checkFinite returns an error if t holds a NaN or an infinity.
+func checkFinite(t *tensors.Tensor) error {
+	vals, err := Float64s(t)
+	if err != nil {
+		return err
+	}
+	for i, v := range vals {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("element %d is %v", i, v)
+		}
+	}
+	return nil
 }

@@ -1,185 +1,176 @@
-// Command train trains the primal and/or the dual ST-CNN denoiser on MNIST
-// and prints, per epoch, the objective, PSNR and RLNE on the training and
-// test images, and for the dual the primal-dual gap measured by rebuilding a
-// primal network from the dual weights (eq. 47).
+// Command train trains the primal and/or the dual ST-CNN denoiser and prints,
+// per epoch, the objective, PSNR and RLNE on the training and test images,
+// and for the dual the primal-dual gap measured by rebuilding a primal
+// network from the dual weights (eq. 47).
 //
-//	go run ./cmd/train                    # both models, 600 images, 3 epochs
-//	go run ./cmd/train -model dual -P 8000 -epochs 20
+//	go run ./cmd/train                               # both models, 600 MNIST images, 3 epochs
+//	go run ./cmd/train -model dual -optimizer sgdm -lr 1e-3 -init normal:0.001
+//	go run ./cmd/train -config run.json -out out/run -resume
+//
+// Every setting is a flag; -config loads a saved configuration (flags given
+// explicitly override it). With -out, the configuration, history (CSV and
+// JSON) and checkpoints are written there and -resume continues a run.
 package main
 
 import (
 	"flag"
 	"fmt"
 	"os"
-	"time"
+	"path/filepath"
 
-	"github.com/convexst/stcnn/datasets"
 	gb "github.com/convexst/stcnn/gomlx_backend"
 	"github.com/convexst/stcnn/stcnn"
 	"github.com/convexst/stcnn/stcnn/initializers"
 	"github.com/convexst/stcnn/stcnn/optimizers"
-	"github.com/gomlx/gomlx/ml/model"
+	"github.com/convexst/stcnn/stcnn/training"
 )
 
-type options struct {
-	models              []stcnn.ModelKind
-	n, test, epochs, bs int
-	sigma, lr           float64
-	k, p                int
-	lambda, beta, rho   float64
-	seed                uint64
-	dataDir             string
-}
-
 func main() {
-	var o options
-	model := flag.String("model", "both", "primal, dual or both")
-	flag.IntVar(&o.n, "n", 600, "training images (a seeded subset of the 60000)")
-	flag.IntVar(&o.test, "test", 1000, "test images (a seeded subset of the 10000)")
-	flag.IntVar(&o.epochs, "epochs", 3, "epochs")
-	flag.IntVar(&o.bs, "batch", 50, "batch size")
-	flag.Float64Var(&o.sigma, "sigma", 0.25, "noise standard deviation (images in [0,1])")
-	flag.Float64Var(&o.lr, "lr", 1e-3, "Adam learning rate")
-	flag.IntVar(&o.k, "K", 512, "primal filters")
-	flag.IntVar(&o.p, "P", 512, "dual gates")
-	flag.Float64Var(&o.lambda, "lambda", 0.1, "soft threshold")
-	flag.Float64Var(&o.beta, "beta", 1e-5, "weight penalty")
-	flag.Float64Var(&o.rho, "rho", 1e-2, "hinge penalty (dual)")
-	seed := flag.Uint64("seed", 1, "seed for subsets, noise, gates, initialisation and shuffling")
-	flag.StringVar(&o.dataDir, "data", "", "MNIST directory (default: $STCNN_DATA/mnist or the GoMNIST module)")
-	flag.Parse()
-	o.seed = *seed
-	switch *model {
-	case "both":
-		o.models = []stcnn.ModelKind{stcnn.Primal, stcnn.Dual}
-	case "primal", "dual":
-		o.models = []stcnn.ModelKind{stcnn.ModelKind(*model)}
-	default:
-		fmt.Fprintf(os.Stderr, "train: flag -model: unknown model %q, want primal, dual or both\n", *model)
-		os.Exit(2)
-	}
-	if err := run(o); err != nil {
+	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "train:", err)
 		os.Exit(1)
 	}
 }
 
-func run(o options) error {
-	if o.n < 1 || o.test < 1 || o.epochs < 1 || o.bs < 1 {
-		return fmt.Errorf("flags -n, -test, -epochs and -batch must be >= 1")
+func run(args []string) error {
+	fs := flag.NewFlagSet("train", flag.ContinueOnError)
+	models := fs.String("model", "both", "primal, dual or both")
+	configPath := fs.String("config", "", "load the run configuration from this JSON file")
+	out := fs.String("out", "", "directory for config.json, history.csv/json and checkpoints (one subfolder per model)")
+	resume := fs.Bool("resume", false, "continue from the checkpoint in -out")
+	optName := fs.String("optimizer", "adam", "optimiser: "+fmt.Sprint(optimizers.Names()))
+	lr := fs.Float64("lr", 0, "learning rate (default: 1e-3 primal, 1e-4 dual)")
+	initName := fs.String("init", "", "initialisation: kaiming, normal:STD or zeros (default: kaiming primal, zeros dual)")
+	dataset := fs.String("dataset", training.MNIST, "mnist or cifar10")
+	dataDir := fs.String("data", "", "data directory (default: $STCNN_DATA, the GoMNIST module, ../shared/datasets)")
+	n := fs.Int("n", 600, "training images (seeded subset)")
+	test := fs.Int("test", 1000, "test images (seeded subset; 0 for none)")
+	sigma := fs.Float64("sigma", 0.25, "noise standard deviation, images in [0,1]")
+	epochs := fs.Int("epochs", 3, "epochs")
+	batch := fs.Int("batch", 50, "batch size")
+	k := fs.Int("K", 512, "primal filters")
+	p := fs.Int("P", 512, "dual gates")
+	m := fs.Int("m", 3, "filter size (odd)")
+	lambda := fs.Float64("lambda", 0.1, "soft threshold")
+	beta := fs.Float64("beta", 1e-5, "weight penalty")
+	rho := fs.Float64("rho", 1e-2, "hinge penalty weight (dual)")
+	seed := fs.Uint64("seed", 1, "master seed (subsets, noise, gates, weights, shuffling)")
+	evalEvery := fs.Int("eval-every", 0, "evaluate every N steps (0: every epoch)")
+	gap := fs.Bool("gap", true, "measure the rebuilt-primal gap of the dual at every evaluation")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	var kinds []stcnn.ModelKind
+	switch *models {
+	case "both":
+		kinds = []stcnn.ModelKind{stcnn.Primal, stcnn.Dual}
+	case "primal", "dual":
+		kinds = []stcnn.ModelKind{stcnn.ModelKind(*models)}
+	default:
+		return fmt.Errorf("flag -model: unknown model %q, want primal, dual or both", *models)
 	}
 	backend, choice, err := gb.Default()
 	if err != nil {
 		return err
 	}
 	fmt.Println("backend:", choice)
-	dir, err := datasets.MNISTDir(o.dataDir)
-	if err != nil {
-		return err
-	}
-	trX, teX, err := loadMNIST(dir, o.n, o.test, o.seed)
-	if err != nil {
-		return err
-	}
-	trY, err := datasets.AddGaussianNoise(trX, o.sigma, o.seed+100)
-	if err != nil {
-		return err
-	}
-	teY, err := datasets.AddGaussianNoise(teX, o.sigma, o.seed+200)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("MNIST: %d training, %d test images, sigma %.2f\n", trX.N, teX.N, o.sigma)
-	for _, kind := range o.models {
-		cfg := stcnn.DefaultConfig(kind, 1)
-		cfg.K, cfg.P, cfg.Lambda, cfg.Beta, cfg.Rho = o.k, o.p, o.lambda, o.beta, o.rho
-		net, err := stcnn.New(cfg)
-		if err != nil {
-			return err
-		}
-		store := model.NewStore()
-		switch m := net.(type) {
-		case *stcnn.PrimalModel:
-			err = m.Init(store, initializers.KaimingUniform(), o.seed)
-		case *stcnn.DualModel:
-			err = m.Init(store, initializers.Zeros(), o.seed)
-		}
-		if err != nil {
-			return err
-		}
-		hp, _ := optimizers.DefaultHyperparams("adam")
-		hp.LearningRate = o.lr
-		opt, err := optimizers.New("adam", hp)
-		if err != nil {
-			return err
-		}
-		tr, err := stcnn.NewTrainer(backend, store, net, opt, 0)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("\n%s: %+v\n", kind, cfg)
-		for epoch := 1; epoch <= o.epochs; epoch++ {
-			start := time.Now()
-			batches, err := datasets.Batches(trX.N, o.bs, o.seed+uint64(epoch), true)
-			if err != nil {
+	var data *training.Data
+	for _, kind := range kinds {
+		cfg := training.DefaultConfig(kind)
+		if *configPath != "" {
+			if cfg, err = training.LoadConfig(*configPath); err != nil {
 				return err
 			}
-			for _, idx := range batches {
-				y, err := trY.Gather(idx)
-				if err != nil {
-					return err
-				}
-				x, err := trX.Gather(idx)
-				if err != nil {
-					return err
-				}
-				if _, err := tr.Step(y, x); err != nil {
-					return fmt.Errorf("%s epoch %d: %w", kind, epoch, err)
-				}
+			if len(kinds) > 1 && cfg.Model.Model != kind {
+				continue
 			}
-			trainTime := time.Since(start)
-			mtr, err := tr.Evaluate(trY, trX)
-			if err != nil {
-				return err
-			}
-			mte, err := tr.Evaluate(teY, teX)
-			if err != nil {
-				return err
-			}
-			fmt.Printf("%s epoch %d (%.1fs): train objective %.4f PSNR %.2f dB RLNE %.4f | test objective %.4f PSNR %.2f dB RLNE %.4f\n",
-				kind, epoch, trainTime.Seconds(), mtr.Objective, mtr.PSNR, mtr.RLNE, mte.Objective, mte.PSNR, mte.RLNE)
 		}
-		if kind == stcnn.Dual {
-			for _, set := range []struct {
-				name string
-				y, x *datasets.Images
-			}{{"train", trY, trX}, {"test", teY, teX}} {
-				g, err := stcnn.MeasureGap(backend, tr, set.y, set.x)
-				if err != nil {
-					return err
-				}
+		apply := func(name string, fn func()) {
+			if *configPath == "" || set[name] {
+				fn()
+			}
+		}
+		var ferr error
+		apply("dataset", func() {
+			cfg.Dataset = *dataset
+			if *dataset == training.CIFAR10 {
+				cfg.Model.Channels = 3
+			}
+		})
+		apply("data", func() { cfg.DataDir = *dataDir })
+		apply("n", func() { cfg.TrainSize = *n })
+		apply("test", func() { cfg.TestSize = *test })
+		apply("sigma", func() { cfg.Sigma = *sigma })
+		apply("epochs", func() { cfg.Epochs = *epochs })
+		apply("batch", func() { cfg.BatchSize = *batch })
+		apply("K", func() { cfg.Model.K = *k })
+		apply("P", func() { cfg.Model.P = *p })
+		apply("m", func() { cfg.Model.M = *m })
+		apply("lambda", func() { cfg.Model.Lambda = *lambda })
+		apply("beta", func() { cfg.Model.Beta = *beta })
+		apply("rho", func() {
+			if kind == stcnn.Dual {
+				cfg.Model.Rho = *rho
+			}
+		})
+		apply("seed", func() { cfg.Seed = *seed })
+		apply("eval-every", func() { cfg.EvalEverySteps = *evalEvery })
+		apply("gap", func() { cfg.MeasureGap = *gap && kind == stcnn.Dual })
+		apply("optimizer", func() {
+			lrKeep := cfg.Hyperparams.LearningRate
+			cfg.Optimizer = *optName
+			if cfg.Hyperparams, ferr = optimizers.DefaultHyperparams(*optName); ferr != nil {
+				ferr = fmt.Errorf("flag -optimizer: %w", ferr)
+			}
+			cfg.Hyperparams.LearningRate = lrKeep
+		})
+		if set["lr"] {
+			cfg.Hyperparams.LearningRate = *lr
+		}
+		if set["init"] {
+			if cfg.Init, ferr = initializers.Parse(*initName); ferr != nil {
+				ferr = fmt.Errorf("flag -init: %w", ferr)
+			}
+		}
+		if ferr != nil {
+			return ferr
+		}
+		cfg.Name = string(kind)
+		if err := cfg.Validate(); err != nil {
+			return err
+		}
+		if data == nil || cfg.Dataset != training.MNIST {
+			if data, err = training.LoadData(cfg); err != nil {
+				return err
+			}
+		}
+		dir := ""
+		if *out != "" {
+			dir = filepath.Join(*out, string(kind))
+		}
+		fmt.Printf("\n%s: %d training, %d test %s images, sigma %.2f, %s lr %g, init %s, config %+v\n", kind,
+			cfg.TrainSize, cfg.TestSize, cfg.Dataset, cfg.Sigma, cfg.Optimizer, cfg.Hyperparams.LearningRate, cfg.Init, cfg.Model)
+		res, err := training.Run(cfg, training.Options{Backend: backend, Data: data, Dir: dir, Resume: *resume,
+			Progress: training.LineProgress(os.Stdout, string(kind))})
+		if err != nil {
+			return err
+		}
+		last := res.History.Last()
+		for _, g := range []struct {
+			name string
+			gap  *stcnn.Gap
+		}{{"train", last.TrainGap}, {"test", last.TestGap}} {
+			if g.gap != nil {
 				fmt.Printf("dual gap (%s): dual objective %.4f, rebuilt primal (K=%d) %.4f, gap %.4f (%.1f%%), constraints violated %.2f%%\n",
-					set.name, g.Dual, g.K, g.Primal, g.Gap, 100*g.Relative, 100*g.ViolatedFraction)
+					g.name, g.gap.Dual, g.gap.K, g.gap.Primal, g.gap.Gap, 100*g.gap.Relative, 100*g.gap.ViolatedFraction)
 			}
+		}
+		if dir != "" {
+			fmt.Println("wrote", dir)
 		}
 	}
 	return nil
-}
-
-func loadMNIST(dir string, n, test int, seed uint64) (train, testSet *datasets.Images, err error) {
-	all, err := datasets.LoadMNIST(dir, datasets.Train)
-	if err != nil {
-		return nil, nil, err
-	}
-	if train, err = all.Subset(n, seed); err != nil {
-		return nil, nil, fmt.Errorf("flag -n: %w", err)
-	}
-	allTest, err := datasets.LoadMNIST(dir, datasets.Test)
-	if err != nil {
-		return nil, nil, err
-	}
-	if testSet, err = allTest.Subset(test, seed); err != nil {
-		return nil, nil, fmt.Errorf("flag -test: %w", err)
-	}
-	return train, testSet, nil
 }

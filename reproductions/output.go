@@ -1,0 +1,182 @@
+package reproductions
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"image/color"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/convexst/stcnn/stcnn/training"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+)
+
+// WriteCSV writes rows under a header to dir/name, atomically.
+func WriteCSV(dir, name string, header []string, rows [][]float64) error {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write(header)
+	for _, r := range rows {
+		rec := make([]string, len(r))
+		for i, v := range r {
+			rec[i] = strconv.FormatFloat(v, 'g', 10, 64)
+		}
+		_ = w.Write(rec)
+	}
+	w.Flush()
+	return training.WriteFileAtomic(filepath.Join(dir, name), buf.Bytes())
+}
+
+// SavePlot writes p as dir/name.png and dir/name.svg (w x h inches), atomically.
+func SavePlot(p *plot.Plot, dir, name string, w, h float64) ([]string, error) {
+	var files []string
+	for _, ext := range []string{"png", "svg"} {
+		wt, err := p.WriterTo(vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch, ext)
+		if err != nil {
+			return nil, fmt.Errorf("reproductions: rendering %s.%s: %w", name, ext, err)
+		}
+		var buf bytes.Buffer
+		if _, err := wt.WriteTo(&buf); err != nil {
+			return nil, fmt.Errorf("reproductions: rendering %s.%s: %w", name, ext, err)
+		}
+		file := name + "." + ext
+		if err := training.WriteFileAtomic(filepath.Join(dir, file), buf.Bytes()); err != nil {
+			return nil, err
+		}
+		files = append(files, file)
+	}
+	return files, nil
+}
+
+// Series is one line of a line plot.
+type Series struct {
+	Label string
+	X, Y  []float64
+	// Dashed draws the line dashed (e.g. test curves).
+	Dashed bool
+}
+
+// palette is a fixed set of distinguishable colours.
+var palette = []color.Color{
+	color.RGBA{31, 119, 180, 255}, color.RGBA{255, 127, 14, 255}, color.RGBA{44, 160, 44, 255},
+	color.RGBA{214, 39, 40, 255}, color.RGBA{148, 103, 189, 255}, color.RGBA{140, 86, 75, 255},
+	color.RGBA{227, 119, 194, 255}, color.RGBA{127, 127, 127, 255}, color.RGBA{188, 189, 34, 255},
+	color.RGBA{23, 190, 207, 255},
+}
+
+// LinePlot builds a line plot of the series; logY uses a log scale on y
+// (non-positive values are dropped from that series).
+func LinePlot(title, xLabel, yLabel string, logY bool, series ...Series) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, xLabel, yLabel
+	if logY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	p.Add(plotter.NewGrid())
+	for i, s := range series {
+		pts := make(plotter.XYs, 0, len(s.X))
+		for j := range s.X {
+			if logY && !(s.Y[j] > 0) {
+				continue
+			}
+			pts = append(pts, plotter.XY{X: s.X[j], Y: s.Y[j]})
+		}
+		if len(pts) == 0 {
+			continue
+		}
+		l, err := plotter.NewLine(pts)
+		if err != nil {
+			return nil, fmt.Errorf("reproductions: series %q: %w", s.Label, err)
+		}
+		l.Color = palette[i%len(palette)]
+		l.Width = vg.Points(1.5)
+		if s.Dashed {
+			l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		}
+		p.Add(l)
+		if s.Label != "" {
+			p.Legend.Add(s.Label, l)
+		}
+	}
+	p.Legend.Top = true
+	return p, nil
+}
+
+// Manifest records how a figure was produced.
+type Manifest struct {
+	Figure   string            `json:"figure"`
+	Title    string            `json:"title"`
+	Claim    string            `json:"claim"`
+	Scale    Scale             `json:"scale"`
+	Backend  string            `json:"backend"`
+	Commit   string            `json:"git_commit"`
+	Started  string            `json:"started"`
+	Seconds  float64           `json:"wall_seconds"`
+	Go       string            `json:"go"`
+	Machine  string            `json:"machine"`
+	Versions map[string]string `json:"library_versions"`
+	// Settings is every setting of the figure: run configurations, seeds and
+	// the choices the paper leaves open.
+	Settings any      `json:"settings"`
+	Files    []string `json:"files"`
+	Result   *Result  `json:"result"`
+}
+
+// WriteManifest writes dir/manifest.json for a finished figure.
+func WriteManifest(env Env, f Figure, dir string, started time.Time, settings any, res *Result) error {
+	m := Manifest{Figure: f.ID, Title: f.Title, Claim: f.Claim, Scale: env.Scale, Backend: env.Choice.String(),
+		Commit: gitCommit(), Started: started.UTC().Format(time.RFC3339), Seconds: res.Seconds,
+		Go: runtime.Version(), Machine: fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()),
+		Versions: libraryVersions(), Settings: settings, Files: res.Files, Result: res}
+	return training.WriteJSON(filepath.Join(dir, "manifest.json"), m)
+}
+
+// gitCommit is the VCS revision stamped into the binary, else `git rev-parse HEAD`.
+func gitCommit() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		rev, dirty := "", ""
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				if s.Value == "true" {
+					dirty = "+dirty"
+				}
+			}
+		}
+		if rev != "" {
+			return rev + dirty
+		}
+	}
+	out, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		return "unknown"
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func libraryVersions() map[string]string {
+	v := map[string]string{}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return v
+	}
+	for _, d := range bi.Deps {
+		for _, want := range []string{"github.com/gomlx/", "gonum.org/v1/"} {
+			if strings.HasPrefix(d.Path, want) {
+				v[d.Path] = d.Version
+			}
+		}
+	}
+	return v
+}

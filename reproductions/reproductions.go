@@ -1,0 +1,188 @@
+// Package reproductions regenerates every figure and table of Xiong et al.
+// (IEEE TNNLS 2024) as code: each figure function takes an Env (backend,
+// scale, output directory) and writes the plotted data as CSV, the figure as
+// PNG and SVG (gonum/plot), and a JSON manifest recording the full run
+// configuration, seeds, backend, git commit, wall time and library versions.
+// It returns the figure's data so tests and notebooks can inspect it.
+package reproductions
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	gb "github.com/convexst/stcnn/gomlx_backend"
+	"github.com/gomlx/compute"
+)
+
+// Scale selects the size of a reproduction.
+type Scale string
+
+const (
+	// Tiny is for unit tests: seconds per figure.
+	Tiny Scale = "tiny"
+	// Quick runs every figure together within minutes on 2 cores (CI).
+	Quick Scale = "quick"
+	// Paper uses the paper's sizes: MNIST 600/10000, CIFAR-10 3000/400.
+	Paper Scale = "paper"
+)
+
+// ParseScale accepts "tiny", "quick" or "paper".
+func ParseScale(s string) (Scale, error) {
+	switch Scale(s) {
+	case Tiny, Quick, Paper:
+		return Scale(s), nil
+	}
+	return "", fmt.Errorf("reproductions: unknown scale %q, want tiny, quick or paper", s)
+}
+
+// Env is what every figure function gets.
+type Env struct {
+	Backend compute.Backend
+	// Choice describes the backend for manifests.
+	Choice gb.Choice
+	Scale  Scale
+	// OutDir is the root output directory; figure F writes into OutDir/F.
+	OutDir string
+	// Log receives progress lines (nil: discarded).
+	Log io.Writer
+}
+
+// Logf writes a progress line.
+func (e Env) Logf(format string, args ...any) {
+	if e.Log != nil {
+		fmt.Fprintf(e.Log, format+"\n", args...)
+	}
+}
+
+// Dir returns (and creates) the output directory of a figure.
+func (e Env) Dir(id string) (string, error) {
+	d := filepath.Join(e.OutDir, id)
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return "", fmt.Errorf("reproductions: %w", err)
+	}
+	return d, nil
+}
+
+// Result is what a figure function returns: its files and a summary.
+type Result struct {
+	ID string `json:"id"`
+	// Files written, relative to the figure's directory.
+	Files []string `json:"files"`
+	// Summary is one or more sentences of measured numbers, for RESULTS.md.
+	Summary string `json:"summary"`
+	// Agrees says whether the measurement supports the paper's claim
+	// ("yes", "no", "partly", or "n/a" for illustrations).
+	Agrees string `json:"agrees"`
+	// Metrics are named numbers (final objectives, PSNRs, gaps, ...).
+	Metrics map[string]float64 `json:"metrics,omitempty"`
+	// Seconds is the wall time.
+	Seconds float64 `json:"seconds"`
+	// Data is the figure's own data (the type depends on the figure).
+	Data any `json:"-"`
+	// Settings are every setting used (run configurations, seeds, the
+	// choices the paper leaves open), written to the manifest.
+	Settings any `json:"-"`
+}
+
+// Figure is one reproducible item of the paper.
+type Figure struct {
+	// ID is "1" ... "19", "table1", "table2".
+	ID string
+	// Title is a short description.
+	Title string
+	// Claim is what the paper claims with it.
+	Claim string
+	// Run produces it.
+	Run func(env Env) (*Result, error)
+}
+
+// registry holds the figures, filled by each figure's file at init time
+// (an immutable table, never modified after package initialisation).
+var registry = map[string]Figure{}
+
+func register(f Figure) {
+	if _, dup := registry[f.ID]; dup {
+		panic("reproductions: duplicate figure " + f.ID)
+	}
+	registry[f.ID] = f
+}
+
+// Figures returns every registered figure in the paper's order.
+func Figures() []Figure {
+	out := make([]Figure, 0, len(registry))
+	for _, f := range registry {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool { return order(out[i].ID) < order(out[j].ID) })
+	return out
+}
+
+// order sorts "1" < "2" < ... < "12" < "table1" (after 12) < ... < "19".
+func order(id string) float64 {
+	switch id {
+	case "table1":
+		return 12.5
+	case "table2":
+		return 16.5
+	}
+	var n float64
+	fmt.Sscanf(id, "%g", &n)
+	return n
+}
+
+// Lookup finds figures by ID; "all" returns every figure. IDs may be
+// written "fig11", "11", "table1" or "tableI".
+func Lookup(ids ...string) ([]Figure, error) {
+	var out []Figure
+	for _, id := range ids {
+		id = strings.ToLower(strings.TrimSpace(id))
+		if id == "all" {
+			return Figures(), nil
+		}
+		id = strings.TrimPrefix(strings.TrimPrefix(id, "fig."), "fig")
+		switch id {
+		case "tablei":
+			id = "table1"
+		case "tableii":
+			id = "table2"
+		}
+		f, ok := registry[id]
+		if !ok {
+			known := make([]string, 0, len(registry))
+			for _, f := range Figures() {
+				known = append(known, f.ID)
+			}
+			return nil, fmt.Errorf("reproductions: unknown figure %q, known: %s, all", id, strings.Join(known, ", "))
+		}
+		out = append(out, f)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("reproductions: no figure selected")
+	}
+	return out, nil
+}
+
+// RunFigure runs f, times it, and writes OutDir/<id>/manifest.json.
+func RunFigure(env Env, f Figure) (*Result, error) {
+	start := time.Now()
+	dir, err := env.Dir(f.ID)
+	if err != nil {
+		return nil, err
+	}
+	res, err := f.Run(env)
+	if err != nil {
+		return nil, fmt.Errorf("figure %s: %w", f.ID, err)
+	}
+	res.ID = f.ID
+	res.Seconds = time.Since(start).Seconds()
+	if err := WriteManifest(env, f, dir, start, res.Settings, res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}

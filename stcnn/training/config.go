@@ -1,0 +1,206 @@
+// Package training runs and records the training of a primal or dual ST-CNN:
+// a run configuration holding every setting, data preparation (seeded
+// subsets and noise), epochs of seeded mini-batches, evaluation at a chosen
+// cadence, a history of every metric, progress reporting, NaN/Inf detection,
+// and checkpoints from which an interrupted run resumes bitwise identically.
+package training
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/convexst/stcnn/stcnn"
+	"github.com/convexst/stcnn/stcnn/initializers"
+	"github.com/convexst/stcnn/stcnn/optimizers"
+)
+
+// Dataset names.
+const (
+	MNIST   = "mnist"
+	CIFAR10 = "cifar10"
+)
+
+// Config holds every setting of a run. It is saved next to every result.
+type Config struct {
+	// Name labels the run in histories and figures.
+	Name string `json:"name,omitempty"`
+	// Model is the network: kind, K or P, m, lambda, beta, rho, gates, dtype.
+	Model stcnn.Config `json:"model"`
+	// Optimizer is one of optimizers.Names(); Hyperparams are its settings
+	// (PyTorch's defaults where zero, see optimizers.DefaultHyperparams).
+	Optimizer   string                 `json:"optimizer"`
+	Hyperparams optimizers.Hyperparams `json:"hyperparams"`
+	// Init initialises every trainable variable of the model.
+	Init initializers.Spec `json:"init"`
+	// Dataset is "mnist" or "cifar10"; DataDir overrides where it is read from.
+	Dataset string `json:"dataset"`
+	DataDir string `json:"data_dir,omitempty"`
+	// TrainSize and TestSize are the seeded subset sizes.
+	TrainSize int `json:"train_size"`
+	TestSize  int `json:"test_size"`
+	// Sigma is the standard deviation of the Gaussian noise (images in [0, 1]).
+	Sigma float64 `json:"sigma"`
+	// Seed derives every other seed (subsets, noise, gates and weights,
+	// shuffling): see Seeds.
+	Seed uint64 `json:"seed"`
+	// Epochs and BatchSize of mini-batch training; Shuffle reshuffles every epoch.
+	Epochs    int  `json:"epochs"`
+	BatchSize int  `json:"batch_size"`
+	NoShuffle bool `json:"no_shuffle,omitempty"`
+	// EvalEverySteps evaluates every that many steps; 0 evaluates once per epoch.
+	EvalEverySteps int `json:"eval_every_steps,omitempty"`
+	// MeasureGap (dual only) rebuilds a primal at each evaluation and records the gap.
+	MeasureGap bool `json:"measure_gap,omitempty"`
+	// CheckpointEvery saves a checkpoint every that many epochs (0: only at the end)
+	// when the run has a checkpoint directory.
+	CheckpointEvery int `json:"checkpoint_every,omitempty"`
+	// MaxChunkElements bounds memory per graph execution (stcnn.NewTrainer).
+	MaxChunkElements int `json:"max_chunk_elements,omitempty"`
+}
+
+// Seeds are the seeds derived from Config.Seed, recorded in every manifest.
+type Seeds struct {
+	TrainSubset, TestSubset, TrainNoise, TestNoise, Model, Shuffle uint64
+}
+
+// Seeds derives the run's seeds from Config.Seed.
+func (c Config) Seeds() Seeds {
+	s := c.Seed
+	return Seeds{TrainSubset: s, TestSubset: s + 1, TrainNoise: s + 2, TestNoise: s + 3, Model: s + 4, Shuffle: s + 5}
+}
+
+// DefaultConfig is a quick MNIST run of the given model: 600 training and
+// 1000 test images, sigma 0.25, Adam, batch 50, 3 epochs; primal weights
+// Kaiming-uniform, dual weights zero, as in the PyTorch reference.
+func DefaultConfig(kind stcnn.ModelKind) Config {
+	hp, _ := optimizers.DefaultHyperparams("adam")
+	init := initializers.KaimingUniform()
+	if kind == stcnn.Dual {
+		init = initializers.Zeros()
+		hp.LearningRate = 1e-4
+	}
+	return Config{Model: stcnn.DefaultConfig(kind, 1), Optimizer: "adam", Hyperparams: hp, Init: init,
+		Dataset: MNIST, TrainSize: 600, TestSize: 1000, Sigma: 0.25, Seed: 1, Epochs: 3, BatchSize: 50}
+}
+
+// Validate checks every setting and names each one that is wrong.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("training: config field %q: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if err := c.Model.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Hyperparams.Validate(); err != nil {
+		bad("hyperparams", "%v", err)
+	}
+	if _, err := optimizers.New(c.Optimizer, c.Hyperparams); err != nil {
+		bad("optimizer", "%v", err)
+	}
+	if err := c.Init.Validate(); err != nil {
+		bad("init", "%v", err)
+	}
+	switch c.Dataset {
+	case MNIST:
+		if c.Model.Channels != 1 {
+			bad("model.channels", "MNIST images have 1 channel, got %d", c.Model.Channels)
+		}
+	case CIFAR10:
+		if c.Model.Channels != 3 {
+			bad("model.channels", "CIFAR-10 images have 3 channels, got %d", c.Model.Channels)
+		}
+	default:
+		bad("dataset", "unknown dataset %q, want %q or %q", c.Dataset, MNIST, CIFAR10)
+	}
+	if c.TrainSize < 1 {
+		bad("train_size", "must be >= 1, got %d", c.TrainSize)
+	}
+	if c.TestSize < 0 {
+		bad("test_size", "must be >= 0, got %d", c.TestSize)
+	}
+	if !(c.Sigma >= 0) || math.IsInf(c.Sigma, 0) {
+		bad("sigma", "noise standard deviation must be finite and >= 0, got %v", c.Sigma)
+	}
+	if c.Epochs < 1 {
+		bad("epochs", "must be >= 1, got %d", c.Epochs)
+	}
+	if c.BatchSize < 1 {
+		bad("batch_size", "must be >= 1, got %d", c.BatchSize)
+	}
+	if c.EvalEverySteps < 0 {
+		bad("eval_every_steps", "must be >= 0, got %d", c.EvalEverySteps)
+	}
+	if c.CheckpointEvery < 0 {
+		bad("checkpoint_every", "must be >= 0, got %d", c.CheckpointEvery)
+	}
+	if c.MeasureGap && c.Model.Model != stcnn.Dual {
+		bad("measure_gap", "only a dual network has a gap to measure")
+	}
+	return errors.Join(errs...)
+}
+
+// LoadConfig reads a JSON configuration and validates it; unknown fields are errors.
+func LoadConfig(path string) (Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("training: %w", err)
+	}
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	dec.DisallowUnknownFields()
+	var c Config
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, fmt.Errorf("training: %s: %w", path, err)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Save writes the configuration as JSON, atomically.
+func (c Config) Save(path string) error {
+	return WriteJSON(path, c)
+}
+
+// WriteJSON writes v as indented JSON to path via a temporary file and a
+// rename, so an existing file is replaced whole or not at all.
+func WriteJSON(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("training: encoding %s: %w", path, err)
+	}
+	return WriteFileAtomic(path, append(data, '\n'))
+}
+
+// WriteFileAtomic writes data to a temporary file in path's directory and
+// renames it onto path.
+func WriteFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("training: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("training: %w", err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("training: writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("training: writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("training: %w", err)
+	}
+	return nil
+}

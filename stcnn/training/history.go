@@ -1,0 +1,77 @@
+package training
+
+import (
+	"bytes"
+	"encoding/csv"
+	"strconv"
+
+	"github.com/convexst/stcnn/stcnn"
+)
+
+// Record is one evaluation during a run.
+type Record struct {
+	Epoch int `json:"epoch"`
+	// Step is the number of optimiser steps taken so far.
+	Step int `json:"step"`
+	// Train and Test are the metrics at this point (Test is zero without a test set).
+	Train stcnn.Metrics `json:"train"`
+	Test  stcnn.Metrics `json:"test"`
+	// TrainGap and TestGap are the rebuilt-primal gaps (dual with MeasureGap).
+	TrainGap *stcnn.Gap `json:"train_gap,omitempty"`
+	TestGap  *stcnn.Gap `json:"test_gap,omitempty"`
+	// LearningRate is the optimiser's learning rate.
+	LearningRate float64 `json:"learning_rate"`
+	// WallSeconds is the training time so far (evaluation excluded), summed over resumptions.
+	WallSeconds float64 `json:"wall_seconds"`
+}
+
+// History is the sequence of evaluations of a run.
+type History struct {
+	Name    string   `json:"name"`
+	Records []Record `json:"records"`
+}
+
+// Last returns the last record, or the zero Record for an empty history.
+func (h History) Last() Record {
+	if len(h.Records) == 0 {
+		return Record{}
+	}
+	return h.Records[len(h.Records)-1]
+}
+
+var csvHeader = []string{"epoch", "step", "train_objective", "train_squared_error", "train_regularizer",
+	"train_hinge", "train_violated_fraction", "train_psnr", "train_rlne", "test_objective", "test_squared_error",
+	"test_psnr", "test_rlne", "train_gap", "train_gap_relative", "test_gap", "test_gap_relative",
+	"learning_rate", "wall_seconds"}
+
+// CSV renders the history, one row per record.
+func (h History) CSV() []byte {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write(csvHeader)
+	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 10, 64) }
+	for _, r := range h.Records {
+		gap := func(g *stcnn.Gap) (string, string) {
+			if g == nil {
+				return "", ""
+			}
+			return f(g.Gap), f(g.Relative)
+		}
+		tg, tgr := gap(r.TrainGap)
+		eg, egr := gap(r.TestGap)
+		_ = w.Write([]string{strconv.Itoa(r.Epoch), strconv.Itoa(r.Step), f(r.Train.Objective), f(r.Train.SquaredError),
+			f(r.Train.Regularizer), f(r.Train.Hinge), f(r.Train.ViolatedFraction), f(r.Train.PSNR), f(r.Train.RLNE),
+			f(r.Test.Objective), f(r.Test.SquaredError), f(r.Test.PSNR), f(r.Test.RLNE), tg, tgr, eg, egr,
+			f(r.LearningRate), f(r.WallSeconds)})
+	}
+	w.Flush()
+	return buf.Bytes()
+}
+
+// Save writes history.csv and history.json into dir, atomically.
+func (h History) Save(dir string) error {
+	if err := WriteFileAtomic(dir+"/history.csv", h.CSV()); err != nil {
+		return err
+	}
+	return WriteJSON(dir+"/history.json", h)
+}
