@@ -2,10 +2,10 @@ package training
 
 import (
 	"encoding/json"
-	"math"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
