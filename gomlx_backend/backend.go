@@ -23,7 +23,9 @@ package gomlxbackend
 import (
 	"fmt"
 	"os"
+	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/gomlx/compute"
@@ -192,11 +194,7 @@ func pluginList(plugins map[string]string) string {
 func New(c Choice, opts Options) (compute.Backend, error) {
 	switch c.Backend {
 	case gobackend.BackendName:
-		b, err := gobackend.New(c.Options)
-		if err != nil {
-			return nil, fmt.Errorf("gomlxbackend: go backend options %q: %w", c.Options, err)
-		}
-		return b, nil
+		return newGo(c.Options)
 	case xla.BackendName:
 		// go-xla auto-installs plugins on first use unless told not to.
 		xla.EnableAutoInstall(opts.AllowDownload)
@@ -207,6 +205,64 @@ func New(c Choice, opts Options) (compute.Backend, error) {
 		return b, nil
 	}
 	return nil, fmt.Errorf("gomlxbackend: unknown backend %q", c.Backend)
+}
+
+// newGo creates the pure-Go backend. The backend prints a line to standard
+// output when its "parallelism" option is parsed, which would corrupt the
+// output of commands, examples and notebooks; so that option is applied
+// after creation, through the backend's worker pool, when that is possible.
+func newGo(options string) (compute.Backend, error) {
+	var rest []string
+	parallelism := 0
+	for _, part := range strings.Split(options, ",") {
+		if v, ok := strings.CutPrefix(part, "parallelism="); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				return nil, fmt.Errorf("gomlxbackend: go backend option %q: needs an integer", part)
+			}
+			parallelism = n
+			continue
+		}
+		rest = append(rest, part)
+	}
+	b, err := gobackend.New(strings.Join(rest, ","))
+	if err != nil {
+		return nil, fmt.Errorf("gomlxbackend: go backend options %q: %w", options, err)
+	}
+	if parallelism == 0 {
+		return b, nil
+	}
+	if setParallelism(b, parallelism) {
+		return b, nil
+	}
+	// Fall back to the backend's own option parsing (and its message).
+	b.Finalize()
+	if b, err = gobackend.New(options); err != nil {
+		return nil, fmt.Errorf("gomlxbackend: go backend options %q: %w", options, err)
+	}
+	return b, nil
+}
+
+// setParallelism calls b.Workers.SetMaxParallelism(n) on the Go backend,
+// whose type lives in an internal package, by reflection.
+func setParallelism(b compute.Backend, n int) bool {
+	v := reflect.ValueOf(b)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return false
+	}
+	w := v.Elem().FieldByName("Workers")
+	if !w.IsValid() {
+		return false
+	}
+	m := w.MethodByName("SetMaxParallelism")
+	if !m.IsValid() || m.Type().NumIn() != 1 || m.Type().In(0).Kind() != reflect.Int {
+		return false
+	}
+	m.Call([]reflect.Value{reflect.ValueOf(n)})
+	if d := w.MethodByName("MaxParallelism"); d.IsValid() {
+		return d.Call(nil)[0].Int() == int64(n)
+	}
+	return true
 }
 
 // Default chooses (Choose with zero Options) and creates the backend.

@@ -64,8 +64,14 @@ func TestNewGo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.Name() == "" {
-		t.Fatal("empty backend name")
+	if !strings.Contains(b.Description(), "parallelism=8") {
+		t.Fatalf("safe options not applied: %s", b.Description())
+	}
+	if b, err = gb.New(gb.Choice{Backend: "go", Options: "ops_sequential,parallelism=3"}, gb.Options{}); err != nil || !strings.Contains(b.Description(), "parallelism=3") {
+		t.Fatalf("combined options: %v %v", err, b)
+	}
+	if _, err := gb.New(gb.Choice{Backend: "go", Options: "parallelism=many"}, gb.Options{}); err == nil || !strings.Contains(err.Error(), "parallelism=many") {
+		t.Fatalf("bad parallelism: %v", err)
 	}
 	if _, err := gb.New(gb.Choice{Backend: "go", Options: "warp_speed"}, gb.Options{}); err == nil || !strings.Contains(err.Error(), "warp_speed") {
 		t.Fatalf("bad option: error %v", err)
