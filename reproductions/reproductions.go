@@ -83,6 +83,8 @@ type Result struct {
 	Metrics map[string]float64 `json:"metrics,omitempty"`
 	// Seconds is the wall time.
 	Seconds float64 `json:"seconds"`
+	// Scale the figure ran at.
+	Scale Scale `json:"scale"`
 	// Data is the figure's own data (the type depends on the figure).
 	Data any `json:"-"`
 	// Settings are every setting used (run configurations, seeds, the
@@ -180,6 +182,7 @@ func RunFigure(env Env, f Figure) (*Result, error) {
 		return nil, fmt.Errorf("figure %s: %w", f.ID, err)
 	}
 	res.ID = f.ID
+	res.Scale = env.Scale
 	res.Seconds = time.Since(start).Seconds()
 	if err := WriteManifest(env, f, dir, start, res.Settings, res); err != nil {
 		return nil, err

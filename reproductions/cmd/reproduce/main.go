@@ -30,6 +30,7 @@ func run(args []string) int {
 	out := fs.String("out", "out/quick", "output directory")
 	backendName := fs.String("backend", "", "GoMLX backend (GOMLX_BACKEND syntax, e.g. go, xla:cuda); default: automatic")
 	results := fs.String("results", "", "also write a results report (Markdown) to this file")
+	paperFigs := fs.String("paper-figures", "", "comma-separated figures to run at the paper scale whatever -scale says")
 	list := fs.Bool("list", false, "list the figures and exit")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -70,13 +71,28 @@ func run(args []string) int {
 		return 1
 	}
 	env := reproductions.Env{Backend: backend, Choice: choice, Scale: scale, OutDir: *out, Log: os.Stdout}
+	atPaper := map[string]bool{}
+	if *paperFigs != "" {
+		pf, err := reproductions.Lookup(strings.Split(*paperFigs, ",")...)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "reproduce: flag -paper-figures:", err)
+			return 2
+		}
+		for _, f := range pf {
+			atPaper[f.ID] = true
+		}
+	}
 	fmt.Printf("backend: %s\nscale: %s, output: %s, %d figure(s)\n", choice, scale, *out, len(figs))
 	var done []*reproductions.Result
 	failed := 0
 	start := time.Now()
 	for i, f := range figs {
 		fmt.Printf("\n[%d/%d] figure %s: %s\n", i+1, len(figs), f.ID, f.Title)
-		res, err := reproductions.RunFigure(env, f)
+		fenv := env
+		if atPaper[f.ID] {
+			fenv.Scale = reproductions.Paper
+		}
+		res, err := reproductions.RunFigure(fenv, f)
 		if err != nil {
 			failed++
 			fmt.Fprintln(os.Stderr, "reproduce: FAILED:", err)
