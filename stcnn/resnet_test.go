@@ -1,0 +1,256 @@
+package stcnn_test
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/convexst/stcnn/datasets"
+	"github.com/convexst/stcnn/stcnn"
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+func newResNet(tb testing.TB, cfg stcnn.ResNetConfig, init stcnn.Initializer, seed uint64) (*stcnn.ResNetModel, *model.Store) {
+	tb.Helper()
+	net, err := stcnn.NewResNet(cfg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	store := model.NewStore()
+	if err := net.Init(store, init, seed); err != nil {
+		tb.Fatal(err)
+	}
+	return net, store
+}
+
+func TestResNetConfigValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		edit  func(*stcnn.ResNetConfig)
+		field string
+	}{
+		{"valid", func(*stcnn.ResNetConfig) {}, ""},
+		{"no blocks is valid", func(c *stcnn.ResNetConfig) { c.Blocks = 0 }, ""},
+		{"negative blocks", func(c *stcnn.ResNetConfig) { c.Blocks = -1 }, `"blocks"`},
+		{"zero width", func(c *stcnn.ResNetConfig) { c.Width = 0 }, `"width"`},
+		{"even m", func(c *stcnn.ResNetConfig) { c.M = 2 }, `"m"`},
+		{"no channels", func(c *stcnn.ResNetConfig) { c.Channels = 0 }, `"channels"`},
+		{"NaN beta", func(c *stcnn.ResNetConfig) { c.Beta = math.NaN() }, `"beta"`},
+		{"bad dtype", func(c *stcnn.ResNetConfig) { c.DType = "int8" }, `"dtype"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := stcnn.DefaultResNetConfig(1)
+			tc.edit(&c)
+			_, err := stcnn.NewResNet(c)
+			if tc.field == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.field) {
+				t.Fatalf("error %v, want it to name %s", err, tc.field)
+			}
+		})
+	}
+}
+
+// TestResNetShapesAndSkip: the output has the input's shape, a network with
+// zero weights is the identity (the outer skip), the descriptive Config is
+// what Trainer needs, and Restore checks the variables.
+func TestResNetShapesAndSkip(t *testing.T) {
+	cfg := stcnn.ResNetConfig{Blocks: 2, Width: 4, M: 3, Channels: 3, Beta: 1e-3, DType: "float64"}
+	net, store := newResNet(t, cfg, uniformInit{zero: true}, 1)
+	im := tinyImages(2, 6, 5, 3, 3)
+	exec, err := model.NewExec(backend(t), store, func(_ *model.Scope, y *Node) *Node { return net.Predict(store, y) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Exec(stcnn.ImagesTensor(im, dtypes.Float64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(out[0].Shape().Dimensions); got != "[2 6 5 3]" {
+		t.Fatalf("output shape %s, want [2 6 5 3]", got)
+	}
+	for i, v := range f64(t, out[0]) {
+		if math.Abs(v-float64(im.Pixels[i])) > 1e-6 {
+			t.Fatalf("zero weights: output %d is %v, want the input %v", i, v, im.Pixels[i])
+		}
+	}
+	c := net.Config()
+	if c.Model != stcnn.Primal || c.Channels != 3 || c.Outputs() != 3 || c.Rho != 0 || c.K != 9*4 || c.Beta != 1e-3 {
+		t.Errorf("Config() = %+v", c)
+	}
+	var names []string
+	for v := range net.Scope(store).IterVariables() {
+		names = append(names, v.Name())
+	}
+	if len(names) != 6 {
+		t.Errorf("variables %v, want in, 2 x 2 block convolutions, out", names)
+	}
+	if err := net.Restore(store); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := stcnn.NewResNet(stcnn.ResNetConfig{Blocks: 2, Width: 5, M: 3, Channels: 3, DType: "float64"})
+	if err := other.Restore(store); err == nil || !strings.Contains(err.Error(), "shape") {
+		t.Errorf("Restore with another width: %v", err)
+	}
+}
+
+// TestResNetGradientsMatchFiniteDifferences compares autodiff gradients of
+// the objective with central differences in float64.
+func TestResNetGradientsMatchFiniteDifferences(t *testing.T) {
+	for _, tc := range []struct{ blocks, channels int }{{1, 1}, {1, 2}, {0, 1}} {
+		t.Run(fmt.Sprintf("blocks=%d/C=%d", tc.blocks, tc.channels), func(t *testing.T) {
+			cfg := stcnn.ResNetConfig{Blocks: tc.blocks, Width: 3, M: 3, Channels: tc.channels, Beta: 1e-2, DType: "float64"}
+			net, store := newResNet(t, cfg, uniformInit{}, 5)
+			clean := tinyImages(2, 4, 5, tc.channels, 1)
+			noisy, _ := datasets.AddGaussianNoise(clean, 0.3, 2)
+			yT, xT := stcnn.ImagesTensor(noisy, dtypes.Float64), stcnn.ImagesTensor(clean, dtypes.Float64)
+			eval, vars := objectiveExec(t, net, store)
+			rng := rand.New(rand.NewPCG(9, 9))
+			for _, v := range vars {
+				vals := make([]float64, v.Shape().Size())
+				for i := range vals {
+					vals[i] = 0.5 * rng.NormFloat64()
+				}
+				setFlat(t, v, vals)
+			}
+			_, grads := eval(yT, xT)
+			const h = 1e-6
+			for vi, v := range vars {
+				base := f64(t, v.MustValue())
+				var num, den float64
+				for i := range base {
+					p := append([]float64(nil), base...)
+					p[i] += h
+					setFlat(t, v, p)
+					fp, _ := eval(yT, xT)
+					p[i] -= 2 * h
+					setFlat(t, v, p)
+					fm, _ := eval(yT, xT)
+					fd := (fp - fm) / (2 * h)
+					num += (fd - grads[vi][i]) * (fd - grads[vi][i])
+					den += grads[vi][i] * grads[vi][i]
+				}
+				setFlat(t, v, base)
+				if den == 0 || math.IsNaN(num) {
+					t.Fatalf("%s: gradient is zero or NaN; the check would be vacuous", v.Name())
+				}
+				if rel := math.Sqrt(num / den); rel > 1e-6 {
+					t.Errorf("%s: relative gradient error %.3g > 1e-6", v.Name(), rel)
+				}
+			}
+		})
+	}
+}
+
+// TestResNetTrainsOnMNIST: the unchanged Trainer decreases the ResNet's
+// objective on real images (float32).
+func TestResNetTrainsOnMNIST(t *testing.T) {
+	noisy, clean := mnistPair(t, 10)
+	cfg := stcnn.DefaultResNetConfig(1)
+	cfg.Width = 8
+	net, store := newResNet(t, cfg, uniformInit{}, 1)
+	opt := optimizer.Adam().LearningRate(1e-3).Done().(stcnn.GradientOptimizer)
+	tr, err := stcnn.NewTrainer(backend(t), store, net, opt, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := tr.Evaluate(noisy, clean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 15 {
+		if _, err := tr.Step(noisy, clean); err != nil {
+			t.Fatal(err)
+		}
+	}
+	after, err := tr.Evaluate(noisy, clean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("objective %.4f -> %.4f, PSNR %.2f -> %.2f dB", before.Objective, after.Objective, before.PSNR, after.PSNR)
+	if !(after.Objective < before.Objective) || !(after.PSNR > before.PSNR) || after.Hinge != 0 {
+		t.Errorf("objective %v -> %v, metrics %+v", before.Objective, after.Objective, after)
+	}
+}
+
+// hostConv is a "same" zero-padded cross-correlation of x [N, H, W, Cin]
+// with w [m*m*Cin, Cout] (row (dy*m + dx)*Cin + c, the layout of Patches).
+func hostConv(x []float64, n, h, w, cin int, wt []float64, m, cout int) []float64 {
+	out := make([]float64, n*h*w*cout)
+	r := m / 2
+	for b := 0; b < n; b++ {
+		for i := 0; i < h; i++ {
+			for j := 0; j < w; j++ {
+				for o := 0; o < cout; o++ {
+					var s float64
+					for dy := 0; dy < m; dy++ {
+						for dx := 0; dx < m; dx++ {
+							ii, jj := i+dy-r, j+dx-r
+							if ii < 0 || ii >= h || jj < 0 || jj >= w {
+								continue
+							}
+							for c := 0; c < cin; c++ {
+								s += x[((b*h+ii)*w+jj)*cin+c] * wt[((dy*m+dx)*cin+c)*cout+o]
+							}
+						}
+					}
+					out[((b*h+i)*w+j)*cout+o] = s
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestResNetForwardMatchesLoops compares the graph with a direct loop
+// implementation of the network's definition.
+func TestResNetForwardMatchesLoops(t *testing.T) {
+	cfg := stcnn.ResNetConfig{Blocks: 2, Width: 3, M: 3, Channels: 2, DType: "float64"}
+	net, store := newResNet(t, cfg, uniformInit{scale: 2}, 7)
+	const n, h, w = 2, 5, 4
+	im := tinyImages(n, h, w, cfg.Channels, 8)
+	exec, err := model.NewExec(backend(t), store, func(_ *model.Scope, y *Node) *Node { return net.Predict(store, y) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Exec(stcnn.ImagesTensor(im, dtypes.Float64))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := f64(t, out[0])
+	weight := func(name string) []float64 { return f64(t, net.Scope(store).GetVariable(name).MustValue()) }
+	relu := func(x []float64) []float64 {
+		for i := range x {
+			x[i] = max(x[i], 0)
+		}
+		return x
+	}
+	y := make([]float64, len(im.Pixels))
+	for i, v := range im.Pixels {
+		y[i] = float64(v)
+	}
+	hid := relu(hostConv(y, n, h, w, cfg.Channels, weight("in"), cfg.M, cfg.Width))
+	for b := range cfg.Blocks {
+		tmp := relu(hostConv(hid, n, h, w, cfg.Width, weight(fmt.Sprintf("block%d_conv1", b)), cfg.M, cfg.Width))
+		res := hostConv(tmp, n, h, w, cfg.Width, weight(fmt.Sprintf("block%d_conv2", b)), cfg.M, cfg.Width)
+		for i := range hid {
+			hid[i] += res[i]
+		}
+	}
+	want := hostConv(hid, n, h, w, cfg.Width, weight("out"), 1, cfg.Channels)
+	for i := range want {
+		want[i] += y[i]
+		if math.Abs(got[i]-want[i]) > 1e-12 {
+			t.Fatalf("output %d: graph %v, loops %v", i, got[i], want[i])
+		}
+	}
+}
