@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
-# The project's test command (README.md): vet, unit tests of every package,
-# and a short run of each fuzz target.
+# The project's test command (README.md): installs the notebook tools if
+# missing (idempotent: seconds when present), then vet, the unit tests of
+# every package (the notebooks run headless from notebooks/notebooks_test.go),
+# a short run of each fuzz target, and every figure at the quick scale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$(go env GOPATH)/bin:$PATH"
 # The Go backend's AVX2/AVX-512 matrix kernels (Go 1.26 experiment); the
 # code is also correct without it, only slower.
 export GOEXPERIMENT="${GOEXPERIMENT:-simd}"
+start=$SECONDS
+
+echo "== notebook tools (Jupyter nbconvert, GoNB, goimports)"
+./scripts/install-notebook-tools.sh
 
 echo "== go vet"
 go vet ./...
 
 echo "== go test"
-go test -count=1 -timeout 30m ./...
+go test -count=1 -timeout 40m ./...
 
 echo "== fuzz (10 s per target)"
 for target in FuzzParseIDXImages FuzzParseIDXLabels FuzzParseCIFAR10; do
   go test -run='^$' -fuzz="^${target}\$" -fuzztime=10s ./datasets
 done
-echo "== all tests passed"
+
+echo "== every figure at the quick scale"
+go run ./reproductions/cmd/reproduce -figure all -scale quick -out build/quick -results build/quick/RESULTS.md
+
+echo "== all tests passed in $((SECONDS - start)) s"

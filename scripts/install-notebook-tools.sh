@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Installs what scripts/notebooks.sh needs to execute the GoNB notebooks
+# headless, idempotently (a second run changes nothing and takes seconds):
+#
+#   1. Jupyter's headless runner from Debian/Ubuntu packages:
+#      jupyter-nbconvert (nbconvert, nbclient, ipykernel machinery) and
+#      jupyter-client (`jupyter kernelspec`). Use /usr/bin/jupyter: another
+#      python3 earlier on PATH may lack nbconvert.
+#   2. GoNB (the Go kernel) and goimports, built from the pinned tools module
+#      tools/go.mod (`go install github.com/janpfeifer/gonb@vX` does not work
+#      offline: its deprecation check asks the module proxy for a version
+#      list). gopls (code completion in the browser, not needed headless)
+#      takes minutes to build on 2 cores, so it is built only when
+#      STCNN_INSTALL_GOPLS=1 (the Docker image sets it).
+#   3. The kernel spec: `gonb --install --force_deps --raw_error` (under
+#      $JUPYTER_DATA_DIR, default ~/.local/share/jupyter/kernels/gonb).
+#
+# Binaries go to $GOBIN, default $(go env GOPATH)/bin (~/go/bin), which must
+# be on PATH when the notebooks run (scripts/notebooks.sh adds it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+command -v go >/dev/null || { echo "install-notebook-tools: Go is not installed (need Go 1.26)" >&2; exit 1; }
+GOBIN="${GOBIN:-$(go env GOPATH)/bin}"
+export GOBIN PATH="$GOBIN:$PATH"
+
+# The Debian/Ubuntu packages that provide the headless notebook runner
+# (the Dockerfile installs exactly these too; notebooks/dockerfile_test.go checks it).
+APT_PACKAGES=(jupyter-nbconvert jupyter-client)
+
+echo "== jupyter (${APT_PACKAGES[*]})"
+if [ -x /usr/bin/jupyter-nbconvert ] && [ -x /usr/bin/jupyter-kernelspec ]; then
+  echo "already installed: $(/usr/bin/jupyter-nbconvert --version 2>/dev/null | tail -1)"
+else
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${APT_PACKAGES[@]}"
+fi
+
+echo "== gonb and goimports (tools/go.mod)"
+(cd tools && go install github.com/janpfeifer/gonb golang.org/x/tools/cmd/goimports)
+if [ "${STCNN_INSTALL_GOPLS:-0}" = 1 ]; then
+  echo "== gopls (tools/go.mod)"
+  (cd tools && go install golang.org/x/tools/gopls)
+fi
+echo "gonb $("$GOBIN/gonb" -V 2>/dev/null || true) in $GOBIN"
+
+echo "== GoNB kernel spec"
+# --force_deps: gopls is optional when notebooks run headless.
+# --raw_error: compiler errors as plain text (readable in CI logs and in the
+# executed notebooks); STCNN_GONB_RAW_ERROR=0 keeps GoNB's HTML errors (Docker).
+GONB_FLAGS=(--install --force_deps)
+if [ "${STCNN_GONB_RAW_ERROR:-1}" = 1 ]; then GONB_FLAGS+=(--raw_error); fi
+"$GOBIN/gonb" "${GONB_FLAGS[@]}"
+/usr/bin/jupyter kernelspec list
