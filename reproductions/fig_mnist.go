@@ -64,6 +64,9 @@ type mnistSettingsRecord struct {
 	MNIST MNISTSettings     `json:"mnist"`
 	Runs  []training.Config `json:"runs"`
 	Note  string            `json:"note,omitempty"`
+	// Certified holds the certified solver's settings in the certified
+	// mode (Env.Certify).
+	Certified *CertifiedSettings `json:"certified,omitempty"`
 }
 
 // mnistCompare trains primal and dual for every variant (sigma s.Sigma) and
@@ -190,7 +193,17 @@ func runFig9(env Env) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return mnistCompareResult(env, "9", "Fig. 9, MNIST sigma 0.25", "optimiser", s, c, configs)
+	var annotate func(*Result)
+	if env.Certify {
+		if annotate, err = certifyComparison(env, c, configs); err != nil {
+			return nil, err
+		}
+	}
+	res, err := mnistCompareResult(env, "9", "Fig. 9, MNIST sigma 0.25", "optimiser", s, c, configs)
+	if err == nil && annotate != nil {
+		annotate(res)
+	}
+	return res, err
 }
 
 // mnistInits are the initialisations of Fig. 10, by label.
@@ -222,6 +235,12 @@ func runFig10(env Env) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	var annotate func(*Result)
+	if env.Certify {
+		if annotate, err = certifyComparison(env, c, configs); err != nil {
+			return nil, err
+		}
+	}
 	res, err := mnistCompareResult(env, "10", "Fig. 10, MNIST sigma 0.25, Adam", "initialisation", s, c, configs)
 	if err != nil {
 		return nil, err
@@ -237,6 +256,9 @@ func runFig10(env Env) (*Result, error) {
 	}
 	res.Settings = mnistSettingsRecord{MNIST: s, Runs: configs,
 		Note: "optimiser Adam (not named by the paper for Fig. 10); both networks get each initialisation"}
+	if annotate != nil {
+		annotate(res)
+	}
 	return res, nil
 }
 
@@ -244,6 +266,9 @@ func runFig10(env Env) (*Result, error) {
 type mnistSigmaRun struct {
 	Sigma        float64
 	Primal, Dual *training.Result
+	// Certified is the certified solution of the dual's training problem
+	// (certified mode only).
+	Certified *mnistCertified
 }
 
 // mnistSigmaRuns trains primal (Adam, Kaiming uniform, the paper's choice
@@ -279,11 +304,30 @@ func mnistSigmaRuns(env Env, s MNISTSettings, sigmas []float64, measureGap bool)
 				run.Primal = res
 			} else {
 				run.Dual = res
+				if env.Certify {
+					if run.Certified, _, err = mnistCertify(env, cfg, data); err != nil {
+						return nil, nil, err
+					}
+				}
 			}
 		}
 		out = append(out, run)
 	}
 	return out, configs, nil
+}
+
+// mnistCertifiedSettings is the certified solver's record for a manifest
+// (nil outside the certified mode).
+func mnistCertifiedSettings(env Env, s MNISTSettings) *CertifiedSettings {
+	if !env.Certify {
+		return nil
+	}
+	set, err := CertifiedSettingsFor(env.Scale)
+	if err != nil {
+		return nil
+	}
+	set.P = s.P
+	return &set
 }
 
 // mnistGapRow is the measured gap of Fig. 11 at one noise level and data set.
@@ -317,12 +361,21 @@ func runFig11(env Env) (*Result, error) {
 	var rows []mnistGapRow
 	metrics := map[string]float64{}
 	closeObjectives, smallGap := true, true
-	var parts []string
+	var parts, certParts []string
 	for _, r := range runs {
 		pc := mnistCurveOf(fmt.Sprintf("primal_sigma%.2f", r.Sigma), r.Primal.History)
 		dc := mnistCurveOf(fmt.Sprintf("dual_sigma%.2f", r.Sigma), r.Dual.History)
 		curves = append(curves, pc, dc)
 		pl, dl := r.Primal.History.Last(), r.Dual.History.Last()
+		if r.Certified != nil {
+			curves = append(curves, r.Certified.curve(fmt.Sprintf("dual_certified_sigma%.2f", r.Sigma), dc.Epoch))
+			key := fmt.Sprintf("sigma%.2f_", r.Sigma)
+			r.Certified.metrics(metrics, key)
+			metrics[key+"dual_excess_over_bound"] = r.Certified.excess(dl.Train.Objective)
+			metrics[key+"primal_relative_to_bound"] = r.Certified.excess(pl.Train.Objective)
+			certParts = append(certParts, fmt.Sprintf("sigma %.2f: %s; trained dual %+.2f%%, trained primal %+.2f%% of the bound",
+				r.Sigma, r.Certified.describe(), 100*r.Certified.excess(dl.Train.Objective), 100*r.Certified.excess(pl.Train.Objective)))
+		}
 		if dl.TrainGap == nil || dl.TestGap == nil {
 			return nil, fmt.Errorf("figure 11: dual run at sigma %.2f recorded no gap", r.Sigma)
 		}
@@ -400,9 +453,19 @@ func runFig11(env Env) (*Result, error) {
 		"Trained objectives within 5%%: %v. Measured eq. 47 gap within 5%% of the dual objective: %v "+
 		"(ST is not positively homogeneous, so the rebuilt primal need not attain the dual objective).",
 		s.Epochs, s.K, s.P, strings.Join(parts, "; "), closeObjectives, smallGap)
+	data := map[string]any{"curves": curves, "gaps": rows}
+	if len(certParts) > 0 {
+		summary += " Certified solver: " + strings.Join(certParts, "; ") + "."
+		var certs []*mnistCertified
+		for _, r := range runs {
+			certs = append(certs, r.Certified)
+		}
+		data["certified"] = certs
+	}
 	return &Result{Files: files, Summary: summary, Agrees: agrees, Metrics: metrics,
-		Data:     map[string]any{"curves": curves, "gaps": rows},
-		Settings: mnistSettingsRecord{MNIST: s, Runs: configs, Note: "Adam for both networks; primal Kaiming uniform, dual zeros; gap measured at every evaluation (training.Config.MeasureGap)"}}, nil
+		Data: data,
+		Settings: mnistSettingsRecord{MNIST: s, Runs: configs, Note: "Adam for both networks; primal Kaiming uniform, dual zeros; gap measured at every evaluation (training.Config.MeasureGap)",
+			Certified: mnistCertifiedSettings(env, s)}}, nil
 }
 
 // mnistGridColumns labels the columns of Fig. 12.
@@ -579,6 +642,8 @@ func runTable1(env Env) (*Result, error) {
 	alike := true
 	var parts []string
 	var check float64 // largest |PSNR from predictions - PSNR from Trainer.Evaluate|
+	var certRows [][]float64
+	var certParts []string
 	for _, r := range runs {
 		row := []float64{r.Sigma}
 		for _, set := range mnistTableSets {
@@ -629,6 +694,15 @@ func runTable1(env Env) (*Result, error) {
 		parts = append(parts, fmt.Sprintf("sigma %.2f: primal %.2f/%.3f train, %.2f/%.3f test; dual %.2f/%.3f train, %.2f/%.3f test (paper: primal %.2f/%.3f, %.2f/%.3f; dual %.2f/%.3f, %.2f/%.3f)",
 			r.Sigma, row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8],
 			row[9], row[10], row[11], row[12], row[13], row[14], row[15], row[16]))
+		if c := r.Certified; c != nil {
+			certRows = append(certRows, []float64{r.Sigma, c.Train.PSNR, c.Train.RLNE, c.Test.PSNR, c.Test.RLNE,
+				c.Result.Objective, c.Result.Bound, c.Result.RelGap, c.Result.Seconds, r.Dual.History.Last().Train.Objective})
+			key := fmt.Sprintf("sigma%.2f_", r.Sigma)
+			c.metrics(metrics, key)
+			metrics[key+"certified_train_rlne"], metrics[key+"certified_test_rlne"] = c.Train.RLNE, c.Test.RLNE
+			certParts = append(certParts, fmt.Sprintf("sigma %.2f: %.2f/%.3f train, %.2f/%.3f test (objective %.6g, bound %.6g; trained dual %.6g)",
+				r.Sigma, c.Train.PSNR, c.Train.RLNE, c.Test.PSNR, c.Test.RLNE, c.Result.Objective, c.Result.Bound, r.Dual.History.Last().Train.Objective))
+		}
 	}
 	metrics["check_psnr_predict_vs_evaluate_db"] = check
 	if err := WriteCSV(dir, "table1.csv", mnistTable1Header, table); err != nil {
@@ -638,6 +712,14 @@ func runTable1(env Env) (*Result, error) {
 		return nil, err
 	}
 	files := []string{"table1.csv", "table1_images.csv"}
+	if len(certRows) > 0 {
+		// The dual with certified optimal weights, as an extra row per sigma.
+		if err := WriteCSV(dir, "table1_certified.csv", []string{"sigma", "train_psnr", "train_rlne", "test_psnr", "test_rlne",
+			"objective", "bound", "rel_gap", "seconds", "trained_dual_objective"}, certRows); err != nil {
+			return nil, err
+		}
+		files = append(files, "table1_certified.csv")
+	}
 	var series []Series
 	for i, set := range mnistTableSets {
 		ours, paper := Series{Label: set.Name}, Series{Label: "paper " + set.Name, Dashed: true}
@@ -681,10 +763,14 @@ func runTable1(env Env) (*Result, error) {
 	if s.Scale != Paper {
 		summary += " Absolute values are below the paper's because this scale trains far less."
 	}
+	if len(certParts) > 0 {
+		summary += " Dual with certified optimal weights (stcnn/certify, PSNR/RLNE from Trainer.Evaluate): " + strings.Join(certParts, "; ") + "."
+	}
 	return &Result{Files: files, Summary: summary, Agrees: agrees, Metrics: metrics,
 		Data: table,
 		Settings: mnistSettingsRecord{MNIST: s, Runs: configs,
-			Note: "Adam for both networks; primal Kaiming uniform, dual zeros; PSNR per image, peak 1, averaged; RLNE = ||xhat - x|| / ||x|| per image, averaged; recomputable from table1_images.csv with stcnn.ImageMetrics"}}, nil
+			Note:      "Adam for both networks; primal Kaiming uniform, dual zeros; PSNR per image, peak 1, averaged; RLNE = ||xhat - x|| / ||x|| per image, averaged; recomputable from table1_images.csv with stcnn.ImageMetrics",
+			Certified: mnistCertifiedSettings(env, s)}}, nil
 }
 
 // mnistB2F is 1 for true, 0 for false.

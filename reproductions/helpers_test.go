@@ -28,6 +28,12 @@ var testBackend = sync.OnceValues(func() (compute.Backend, error) {
 // SVGs are SVG, and the manifest is valid JSON naming the figure.
 func runTiny(t *testing.T, id string) (*reproductions.Result, string) {
 	t.Helper()
+	return runTinyWith(t, id, nil)
+}
+
+// runTinyWith is runTiny with the environment adjusted by edit.
+func runTinyWith(t *testing.T, id string, edit func(*reproductions.Env)) (*reproductions.Result, string) {
+	t.Helper()
 	b, err := testBackend()
 	if err != nil {
 		t.Fatal(err)
@@ -39,6 +45,9 @@ func runTiny(t *testing.T, id string) (*reproductions.Result, string) {
 	}
 	out := t.TempDir()
 	env := reproductions.Env{Backend: b, Choice: choice, Scale: reproductions.Tiny, OutDir: out}
+	if edit != nil {
+		edit(&env)
+	}
 	res, err := reproductions.RunFigure(env, figs[0])
 	if err != nil {
 		t.Fatal(err)

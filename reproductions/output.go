@@ -117,6 +117,7 @@ type Manifest struct {
 	Title    string            `json:"title"`
 	Claim    string            `json:"claim"`
 	Scale    Scale             `json:"scale"`
+	Certify  bool              `json:"certify,omitempty"`
 	Backend  string            `json:"backend"`
 	Commit   string            `json:"git_commit"`
 	Started  string            `json:"started"`
@@ -133,7 +134,7 @@ type Manifest struct {
 
 // WriteManifest writes dir/manifest.json for a finished figure.
 func WriteManifest(env Env, f Figure, dir string, started time.Time, settings any, res *Result) error {
-	m := Manifest{Figure: f.ID, Title: f.Title, Claim: f.Claim, Scale: env.Scale, Backend: env.Choice.String(),
+	m := Manifest{Figure: f.ID, Title: f.Title, Claim: f.Claim, Scale: env.Scale, Certify: env.Certify, Backend: env.Choice.String(),
 		Commit: gitCommit(), Started: started.UTC().Format(time.RFC3339), Seconds: res.Seconds,
 		Go: runtime.Version(), Machine: fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()),
 		Versions: libraryVersions(), Settings: settings, Files: res.Files, Result: res}

@@ -51,6 +51,10 @@ type Env struct {
 	OutDir string
 	// Log receives progress lines (nil: discarded).
 	Log io.Writer
+	// Certify adds the certified solver (stcnn/certify) to Figs. 9, 10, 11
+	// and Table I: each dual training problem they train is also solved to
+	// a certified optimum, drawn next to the optimisers' curves.
+	Certify bool
 }
 
 // Logf writes a progress line.

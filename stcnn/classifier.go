@@ -108,7 +108,7 @@ func (c *ClassifierHead) Init(store *model.Store) error {
 		name string
 		dims []int
 	}{{"w", []int{c.Features(), c.cfg.Classes}}, {"b", []int{c.cfg.Classes}}} {
-		t := tensorFromFloat64(make([]float64, size(v.dims)), dt, v.dims...)
+		t := TensorFromFloat64s(make([]float64, size(v.dims)), dt, v.dims...)
 		if old := scope.GetVariable(v.name); old != nil {
 			if err := old.SetValue(t); err != nil {
 				return err

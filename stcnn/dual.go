@@ -46,7 +46,7 @@ func SampleGates(cfg Config, seed uint64) *tensors.Tensor {
 	for i := range vals {
 		vals[i] = cfg.GateStd * rng.NormFloat64()
 	}
-	return tensorFromFloat64(vals, cfg.GoMLXDType(), p, d)
+	return TensorFromFloat64s(vals, cfg.GoMLXDType(), p, d)
 }
 
 // Init samples the gates from seed and creates w and w' with values from

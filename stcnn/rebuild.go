@@ -86,7 +86,7 @@ func RebuildPrimal(dualStore *model.Store, dual *DualModel) (*PrimalModel, *mode
 	store := model.NewStore()
 	ps := primal.Scope(store)
 	dt := pcfg.GoMLXDType()
-	ps.VariableWithValue("u", tensorFromFloat64(uFlat, dt, k, d))
-	ps.VariableWithValue("v", tensorFromFloat64(vFlat, dt, c, k))
+	ps.VariableWithValue("u", TensorFromFloat64s(uFlat, dt, k, d))
+	ps.VariableWithValue("v", TensorFromFloat64s(vFlat, dt, c, k))
 	return primal, store, nil
 }

@@ -7,8 +7,10 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
-// tensorFromFloat64 converts host values to a tensor of the given float dtype.
-func tensorFromFloat64(vals []float64, dtype dtypes.DType, dims ...int) *tensors.Tensor {
+// TensorFromFloat64s converts host values to a tensor of the given float
+// dtype (float64 values are copied, others rounded to float32); the inverse
+// of Float64s.
+func TensorFromFloat64s(vals []float64, dtype dtypes.DType, dims ...int) *tensors.Tensor {
 	if dtype == dtypes.Float64 {
 		return tensors.FromFlatDataAndDimensions(append([]float64(nil), vals...), dims...)
 	}

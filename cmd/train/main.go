@@ -57,12 +57,20 @@ func run(args []string) error {
 	seed := fs.Uint64("seed", 1, "master seed (subsets, noise, gates, weights, shuffling)")
 	evalEvery := fs.Int("eval-every", 0, "evaluate every N steps (0: every epoch)")
 	gap := fs.Bool("gap", true, "measure the rebuilt-primal gap of the dual at every evaluation")
+	certTol := fs.Float64("certify", 0, "dual: solve the training problem with the certified solver (stcnn/certify) to this relative gap instead of training with the optimiser (0: off)")
+	certTime := fs.Duration("certify-time", 0, "cap on the certified solve's wall time, e.g. 30m (0: none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
+	if !(*certTol >= 0 && *certTol < 1) {
+		return fmt.Errorf("flag -certify: relative gap %g must be in [0, 1)", *certTol)
+	}
+	if *certTime < 0 {
+		return fmt.Errorf("flag -certify-time: negative duration %v", *certTime)
+	}
 	var kinds []stcnn.ModelKind
 	switch *models {
 	case "both":
@@ -150,6 +158,14 @@ func run(args []string) error {
 		dir := ""
 		if *out != "" {
 			dir = filepath.Join(*out, string(kind))
+		}
+		if kind == stcnn.Dual && *certTol > 0 {
+			fmt.Printf("\n%s: %d training, %d test %s images, sigma %.2f, certified solver to relative gap %g, init %s, config %+v\n", kind,
+				cfg.TrainSize, cfg.TestSize, cfg.Dataset, cfg.Sigma, *certTol, cfg.Init, cfg.Model)
+			if err := certifyDual(backend, cfg, data, *certTol, *certTime, dir); err != nil {
+				return err
+			}
+			continue
 		}
 		fmt.Printf("\n%s: %d training, %d test %s images, sigma %.2f, %s lr %g, init %s, config %+v\n", kind,
 			cfg.TrainSize, cfg.TestSize, cfg.Dataset, cfg.Sigma, cfg.Optimizer, cfg.Hyperparams.LearningRate, cfg.Init, cfg.Model)

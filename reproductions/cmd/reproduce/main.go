@@ -2,7 +2,7 @@
 // (IEEE TNNLS 2024): CSV data, PNG and SVG figures and a JSON manifest per
 // figure under -out, and a summary report.
 //
-//	go run ./reproductions/cmd/reproduce -figure all -scale quick
+//	go run ./reproductions/cmd/reproduce -figure all -scale quick -certify
 //	go run ./reproductions/cmd/reproduce -figure 11,table1 -scale paper -out out/paper -results reproductions/RESULTS.md
 //
 // The exit status is non-zero when any figure fails; the others still run.
@@ -32,6 +32,7 @@ func run(args []string) int {
 	results := fs.String("results", "", "also write a results report (Markdown) to this file")
 	paperFigs := fs.String("paper-figures", "", "comma-separated figures to run at the paper scale whatever -scale says")
 	list := fs.Bool("list", false, "list the figures and exit")
+	certifyMode := fs.Bool("certify", false, "also solve the dual training problems of Figs. 9, 10, 11 and Table I with the certified solver and show its optimum next to the optimisers")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -70,7 +71,7 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "reproduce:", err)
 		return 1
 	}
-	env := reproductions.Env{Backend: backend, Choice: choice, Scale: scale, OutDir: *out, Log: os.Stdout}
+	env := reproductions.Env{Backend: backend, Choice: choice, Scale: scale, OutDir: *out, Log: os.Stdout, Certify: *certifyMode}
 	atPaper := map[string]bool{}
 	if *paperFigs != "" {
 		pf, err := reproductions.Lookup(strings.Split(*paperFigs, ",")...)
@@ -82,7 +83,7 @@ func run(args []string) int {
 			atPaper[f.ID] = true
 		}
 	}
-	fmt.Printf("backend: %s\nscale: %s, output: %s, %d figure(s)\n", choice, scale, *out, len(figs))
+	fmt.Printf("backend: %s\nscale: %s, certified mode: %v, output: %s, %d figure(s)\n", choice, scale, *certifyMode, *out, len(figs))
 	var done []*reproductions.Result
 	failed := 0
 	start := time.Now()

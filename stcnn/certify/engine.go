@@ -1,0 +1,289 @@
+package certify
+
+import (
+	"fmt"
+
+	"github.com/convexst/stcnn/datasets"
+	"github.com/convexst/stcnn/stcnn"
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// engine runs the operator graphs over all chunks of a data set and sums
+// their outputs on the host in float64. All host vectors of weights are
+// row-major [C*P, D] (row c*P + j).
+type engine struct {
+	cfg     stcnn.Config
+	dt      dtypes.DType
+	n       int     // images N
+	pix     int     // pixels per image H*W
+	c       float64 // rho/N, the bound of the hinge multipliers
+	beta2   float64 // 2 beta
+	rows, d int     // C*P and D
+
+	gates  *tensors.Tensor
+	chunks []chunk
+	ms     maskSource
+
+	full, resid, hinge, hingeBand, gram, kfac *Exec
+	passes                                    int // data passes run (each over all chunks)
+}
+
+type chunk struct {
+	noisy, clean *tensors.Tensor
+	q, s         *tensors.Tensor // cached masks (nil unless cached)
+	pixels       int             // n*H*W
+}
+
+// newEngine prepares the chunks of (noisy, clean) and compiles the graphs.
+// cacheBytes bounds the memory used to keep the masks q and s of every
+// chunk between passes (0: recompute them in every pass).
+func newEngine(backend compute.Backend, cfg stcnn.Config, gates *tensors.Tensor, noisy, clean *datasets.Images, chunkImages int, cacheBytes int64) (*engine, error) {
+	e := &engine{cfg: cfg, dt: cfg.GoMLXDType(), n: noisy.N, pix: noisy.H * noisy.W, gates: gates,
+		rows: cfg.P * cfg.Outputs(), d: cfg.PatchSize()}
+	e.c = cfg.Rho / float64(noisy.N)
+	e.beta2 = 2 * cfg.Beta
+	if chunkImages <= 0 {
+		// The largest intermediates are [P, I] (masks, activations);
+		// stcnn.DefaultMaxChunkElements of them per chunk, like stcnn.Trainer.
+		chunkImages = max(1, stcnn.DefaultMaxChunkElements/max(1, e.pix*cfg.P*cfg.Outputs()))
+	}
+	maskBytes := int64(2*cfg.P*e.pix*noisy.N) * int64(e.dt.Size())
+	e.ms = maskSource{cached: cacheBytes > 0 && maskBytes <= cacheBytes}
+	var err error
+	mk := func(f func([]*Node) []*Node) *Exec {
+		if err != nil {
+			return nil
+		}
+		var ex *Exec
+		ex, err = NewExec(backend, f)
+		return ex
+	}
+	e.full = mk(fullGraph(cfg, e.ms))
+	e.resid = mk(residualGraph(cfg, e.ms))
+	e.hinge = mk(hingeGraph(cfg, e.ms, false))
+	e.hingeBand = mk(hingeGraph(cfg, e.ms, true))
+	e.gram = mk(gramGraph(cfg, e.ms))
+	e.kfac = mk(kfacGraph(cfg, e.ms))
+	masks := mk(maskGraph(cfg))
+	if err != nil {
+		return nil, err
+	}
+	for from := 0; from < noisy.N; from += chunkImages {
+		to := min(noisy.N, from+chunkImages)
+		ny, err := noisy.Slice(from, to)
+		if err != nil {
+			return nil, err
+		}
+		nx, err := clean.Slice(from, to)
+		if err != nil {
+			return nil, err
+		}
+		ch := chunk{noisy: stcnn.ImagesTensor(ny, e.dt), clean: stcnn.ImagesTensor(nx, e.dt), pixels: (to - from) * e.pix}
+		if e.ms.cached {
+			out, err := masks.Exec(ch.noisy, gates)
+			if err != nil {
+				return nil, fmt.Errorf("certify: computing masks: %w", err)
+			}
+			ch.q, ch.s = out[0], out[1]
+		}
+		e.chunks = append(e.chunks, ch)
+	}
+	return e, nil
+}
+
+// src returns the leading inputs of every graph for chunk ch.
+func (e *engine) src(ch chunk) []any {
+	if e.ms.cached {
+		return []any{ch.noisy, ch.q, ch.s}
+	}
+	return []any{ch.noisy, e.gates}
+}
+
+func (e *engine) weights(v []float64) *tensors.Tensor {
+	return hostTensor(v, e.dt, e.rows, e.d)
+}
+
+func (e *engine) scalar(v float64) *tensors.Tensor {
+	if e.dt == dtypes.Float64 {
+		return tensors.FromScalar(v)
+	}
+	return tensors.FromScalar(float32(v))
+}
+
+// branch holds the hinge quantities of one branch (w or w'), summed over
+// all images; see hingeParts.
+type branch struct {
+	relu, rm, mm []float64 // per row [C*P]
+	bt           []float64 // B^T m [C*P*D]
+	band         []float64 // band Grams, upper triangles [C*P*D(D+1)/2] (nil unless asked for)
+}
+
+// evaluation is the outcome of a full pass at (w, w').
+type evaluation struct {
+	se, rx float64   // sum r^2 and sum r.x, r = M(w'-w) - x
+	mtr    []float64 // M^T r
+	r      []float64 // the residual, chunk after chunk, channel-major within a chunk
+	w, wp  branch
+}
+
+// evaluate runs fullGraph at (w, w') with Huber width eps.
+func (e *engine) evaluate(w, wp []float64, eps float64) (*evaluation, error) {
+	tw, twp, inv := e.weights(w), e.weights(wp), e.scalar(1/eps)
+	ev := &evaluation{}
+	for _, ch := range e.chunks {
+		out, err := e.full.Exec(append(e.src(ch), ch.clean, tw, twp, inv)...)
+		if err != nil {
+			return nil, fmt.Errorf("certify: evaluation pass: %w", err)
+		}
+		vals, err := floats(out)
+		if err != nil {
+			return nil, err
+		}
+		ev.se += vals[0][0]
+		ev.rx += vals[1][0]
+		ev.mtr = addInto(ev.mtr, vals[2])
+		ev.w.add(vals[3:7])
+		ev.wp.add(vals[7:11])
+		ev.r = append(ev.r, vals[11]...)
+	}
+	e.passes++
+	return ev, nil
+}
+
+// residual is the data half of a full pass at d = w' - w: sum r^2,
+// sum r.x, M^T r and r.
+func (e *engine) residual(d []float64) (*evaluation, error) {
+	td := e.weights(d)
+	ev := &evaluation{}
+	for _, ch := range e.chunks {
+		out, err := e.resid.Exec(append(e.src(ch), ch.clean, td)...)
+		if err != nil {
+			return nil, fmt.Errorf("certify: residual pass: %w", err)
+		}
+		vals, err := floats(out)
+		if err != nil {
+			return nil, err
+		}
+		ev.se += vals[0][0]
+		ev.rx += vals[1][0]
+		ev.mtr = addInto(ev.mtr, vals[2])
+		ev.r = append(ev.r, vals[3]...)
+	}
+	e.passes++
+	return ev, nil
+}
+
+// hinges runs hingeGraph at (w, w'), with the band Grams when band is set.
+func (e *engine) hinges(w, wp []float64, eps float64, band bool) (bw, bwp branch, err error) {
+	tw, twp, inv := e.weights(w), e.weights(wp), e.scalar(1/eps)
+	ex, per := e.hinge, 4
+	if band {
+		ex, per = e.hingeBand, 5
+	}
+	for _, ch := range e.chunks {
+		out, err := ex.Exec(append(e.src(ch), tw, twp, inv)...)
+		if err != nil {
+			return bw, bwp, fmt.Errorf("certify: hinge pass: %w", err)
+		}
+		vals, err := floats(out)
+		if err != nil {
+			return bw, bwp, err
+		}
+		bw.add(vals[:per])
+		bwp.add(vals[per:])
+	}
+	e.passes++
+	return bw, bwp, nil
+}
+
+// gramMul returns M^T M d for each direction of ds (each [C*P*D]).
+func (e *engine) gramMul(ds ...[]float64) ([][]float64, error) {
+	k, size := len(ds), e.rows*e.d
+	flat := make([]float64, 0, k*size)
+	for _, d := range ds {
+		flat = append(flat, d...)
+	}
+	td := hostTensor(flat, e.dt, k, e.rows, e.d)
+	var acc []float64
+	for _, ch := range e.chunks {
+		out, err := e.gram.Exec(append(e.src(ch), td)...)
+		if err != nil {
+			return nil, fmt.Errorf("certify: Hessian pass: %w", err)
+		}
+		vals, err := stcnn.Float64s(out[0])
+		if err != nil {
+			return nil, err
+		}
+		acc = addInto(acc, vals)
+	}
+	e.passes++
+	res := make([][]float64, k)
+	for i := range res {
+		res[i] = acc[i*size : (i+1)*size]
+	}
+	return res, nil
+}
+
+// kfacFactors sums the Kronecker factors over the first chunks holding at
+// least `images` images (at least one chunk), and returns their pixel count.
+func (e *engine) kfacFactors(images int) (gq, gy []float64, count float64, pixels int, err error) {
+	for _, ch := range e.chunks {
+		if pixels > 0 && pixels >= images*e.pix {
+			break
+		}
+		out, err := e.kfac.Exec(e.src(ch)...)
+		if err != nil {
+			return nil, nil, 0, 0, fmt.Errorf("certify: preconditioner pass: %w", err)
+		}
+		vals, err := floats(out)
+		if err != nil {
+			return nil, nil, 0, 0, err
+		}
+		gq, gy = addInto(gq, vals[0]), addInto(gy, vals[1])
+		count += vals[2][0]
+		pixels += ch.pixels
+	}
+	return gq, gy, count, pixels, nil
+}
+
+func (b *branch) add(vals [][]float64) {
+	b.relu = addInto(b.relu, vals[0])
+	b.rm = addInto(b.rm, vals[1])
+	b.mm = addInto(b.mm, vals[2])
+	b.bt = addInto(b.bt, vals[3])
+	if len(vals) > 4 {
+		b.band = addInto(b.band, vals[4])
+	}
+}
+
+// floats converts graph outputs to float64 slices.
+func floats(out []*tensors.Tensor) ([][]float64, error) {
+	vals := make([][]float64, len(out))
+	for i, t := range out {
+		v, err := stcnn.Float64s(t)
+		if err != nil {
+			return nil, err
+		}
+		vals[i] = v
+	}
+	return vals, nil
+}
+
+// addInto returns acc + v (v itself, copied, when acc is nil).
+func addInto(acc, v []float64) []float64 {
+	if acc == nil {
+		return append([]float64(nil), v...)
+	}
+	for i := range acc {
+		acc[i] += v[i]
+	}
+	return acc
+}
+
+// hostTensor converts float64 host values to a tensor of dtype dt.
+func hostTensor(v []float64, dt dtypes.DType, dims ...int) *tensors.Tensor {
+	return stcnn.TensorFromFloat64s(v, dt, dims...)
+}
