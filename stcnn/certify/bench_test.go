@@ -25,7 +25,7 @@ import (
 //
 //	go test -run XXX -bench CertifiedVsAdam -benchtime 1x -timeout 4h ./stcnn/certify
 //
-// It takes about an hour on 2 cores (times are wall times, inflated on a
+// It took 88 minutes on 2 cores on 2026-11-26 (times are wall times, inflated on a
 // shared machine).
 func BenchmarkCertifiedVsAdam(b *testing.B) {
 	all, err := mnistTrain()
@@ -87,7 +87,7 @@ func BenchmarkCertifiedVsAdam(b *testing.B) {
 			b.Fatal(err)
 		}
 		for _, p := range tr.Points {
-			if p.Epoch%10 == 0 {
+			if p.Epoch%50 == 0 { // the testing package truncates long benchmark logs
 				b.Logf("adam lr %g: epoch %d %.1fs objective %.8g", bestLR, p.Epoch, p.Seconds, p.Objective)
 			}
 		}
@@ -97,5 +97,8 @@ func BenchmarkCertifiedVsAdam(b *testing.B) {
 		b.ReportMetric(res.RelGap, "certified-gap")
 		b.ReportMetric(tr.Reached, "adam-s")
 		b.ReportMetric(tr.Best/res.Bound-1, "adam-excess")
+		b.ReportMetric(tr.Best, "adam-best")
+		b.ReportMetric(bestLR, "adam-lr")
+		b.ReportMetric(res.Objective, "certified-objective")
 	}
 }

@@ -115,6 +115,11 @@
 // certified gap near 1e-4..1e-3 on MNIST-sized problems; float64
 // graphs certify gaps of 1e-6 and below on small problems (see the tests).
 //
+// Limitation: when the hinge penalty is a large part of the optimum (MNIST
+// at sigma 0.75 with few images), the Frank-Wolfe steps can stop adding to
+// the bound after the first; Solve then stops after five steps without
+// progress and reports the (valid) bound it has with Converged false.
+//
 // Correctness does not depend on any step above being accurate: every
 // reported bound is D at an explicitly constructed (z, mu, mu') whose
 // constraints are checked row by row.
