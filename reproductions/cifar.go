@@ -275,35 +275,11 @@ func cifarChunk(net stcnn.Network, im *datasets.Images) int {
 // cifarPredict returns the trained network's output f(Y) for the noisy images,
 // computed with Network.Predict in chunks of images.
 func cifarPredict(env Env, res *training.Result, noisy *datasets.Images) (*datasets.Images, error) {
-	net, store := res.Trainer.Network(), res.Store
-	exec, err := model.NewExec(env.Backend, store, func(_ *model.Scope, y *graph.Node) *graph.Node {
-		return net.Predict(store, y)
-	})
+	d, err := stcnn.NewDenoiser(env.Backend, res.Store, res.Trainer.Network(), 0)
 	if err != nil {
 		return nil, err
 	}
-	dt := net.Config().GoMLXDType()
-	out := &datasets.Images{N: noisy.N, H: noisy.H, W: noisy.W, C: net.Config().Outputs()}
-	out.Pixels = make([]float32, 0, out.N*out.H*out.W*out.C)
-	per := cifarChunk(net, noisy)
-	for from := 0; from < noisy.N; from += per {
-		part, err := noisy.Slice(from, min(noisy.N, from+per))
-		if err != nil {
-			return nil, err
-		}
-		t, err := exec.Exec(stcnn.ImagesTensor(part, dt))
-		if err != nil {
-			return nil, fmt.Errorf("reproductions: prediction: %w", err)
-		}
-		vals, err := stcnn.Float64s(t[0])
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range vals {
-			out.Pixels = append(out.Pixels, float32(v))
-		}
-	}
-	return out, nil
+	return d.Denoise(noisy)
 }
 
 // cifarImageErrors returns the per-image squared errors e_n = ||f(Y_n) -

@@ -25,8 +25,6 @@ import (
 	"github.com/convexst/stcnn/stcnn/initializers"
 	"github.com/convexst/stcnn/stcnn/optimizers"
 	"github.com/convexst/stcnn/stcnn/training"
-	"github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/ml/model"
 	"gonum.org/v1/plot"
 )
 
@@ -409,41 +407,13 @@ func mnistPredict(env Env, res *training.Result, noisy *datasets.Images) (*datas
 		}
 		defer optimizers.SwapAveraged(res.Store)
 	}
-	net, store := res.Trainer.Network(), res.Store
-	cfg := net.Config()
-	exec, err := model.NewExec(env.Backend, store, func(_ *model.Scope, y *graph.Node) *graph.Node {
-		return net.Predict(store, y)
-	})
+	d, err := stcnn.NewDenoiser(env.Backend, res.Store, res.Trainer.Network(), res.Config.MaxChunkElements)
 	if err != nil {
 		return nil, err
 	}
-	width := cfg.K
-	if cfg.Model == stcnn.Dual {
-		width = cfg.P * cfg.Outputs()
-	}
-	limit := res.Config.MaxChunkElements
-	if limit <= 0 {
-		limit = stcnn.DefaultMaxChunkElements
-	}
-	per := max(1, limit/max(1, noisy.H*noisy.W*width))
-	out := &datasets.Images{N: noisy.N, H: noisy.H, W: noisy.W, C: cfg.Outputs()}
-	out.Pixels = make([]float32, 0, noisy.N*noisy.H*noisy.W*out.C)
-	for from := 0; from < noisy.N; from += per {
-		part, err := noisy.Slice(from, min(noisy.N, from+per))
-		if err != nil {
-			return nil, err
-		}
-		t, err := exec.Exec(stcnn.ImagesTensor(part, cfg.GoMLXDType()))
-		if err != nil {
-			return nil, fmt.Errorf("reproductions: predicting with %s: %w", res.Config.Name, err)
-		}
-		vals, err := stcnn.Float64s(t[0])
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range vals {
-			out.Pixels = append(out.Pixels, float32(v))
-		}
+	out, err := d.Denoise(noisy)
+	if err != nil {
+		return nil, fmt.Errorf("reproductions: predicting with %s: %w", res.Config.Name, err)
 	}
 	return out, nil
 }

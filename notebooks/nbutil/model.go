@@ -12,7 +12,6 @@ import (
 	"github.com/convexst/stcnn/stcnn/optimizers"
 	"github.com/convexst/stcnn/stcnn/training"
 	"github.com/gomlx/compute"
-	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
@@ -38,39 +37,13 @@ func Predict(backend compute.Backend, res *training.Result, noisy *datasets.Imag
 // stcnn.DefaultMaxChunkElements).
 func PredictNetwork(backend compute.Backend, net stcnn.Network, store *model.Store, maxChunk int,
 	noisy *datasets.Images) (*datasets.Images, error) {
-	cfg := net.Config()
-	exec, err := model.NewExec(backend, store, func(_ *model.Scope, y *graph.Node) *graph.Node {
-		return net.Predict(store, y)
-	})
+	d, err := stcnn.NewDenoiser(backend, store, net, maxChunk)
 	if err != nil {
 		return nil, fmt.Errorf("nbutil: %w", err)
 	}
-	width := cfg.K
-	if cfg.Model == stcnn.Dual {
-		width = cfg.P * cfg.Outputs()
-	}
-	if maxChunk <= 0 {
-		maxChunk = stcnn.DefaultMaxChunkElements
-	}
-	per := max(1, maxChunk/max(1, noisy.H*noisy.W*width))
-	out := &datasets.Images{N: noisy.N, H: noisy.H, W: noisy.W, C: cfg.Outputs()}
-	out.Pixels = make([]float32, 0, noisy.N*noisy.H*noisy.W*out.C)
-	for from := 0; from < noisy.N; from += per {
-		part, err := noisy.Slice(from, min(noisy.N, from+per))
-		if err != nil {
-			return nil, err
-		}
-		t, err := exec.Exec(stcnn.ImagesTensor(part, cfg.GoMLXDType()))
-		if err != nil {
-			return nil, fmt.Errorf("nbutil: predicting with the %s network: %w", cfg.Model, err)
-		}
-		vals, err := stcnn.Float64s(t[0])
-		if err != nil {
-			return nil, err
-		}
-		for _, v := range vals {
-			out.Pixels = append(out.Pixels, float32(v))
-		}
+	out, err := d.Denoise(noisy)
+	if err != nil {
+		return nil, fmt.Errorf("nbutil: predicting with the %s network: %w", net.Config().Model, err)
 	}
 	return out, nil
 }
