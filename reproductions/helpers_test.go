@@ -136,3 +136,14 @@ func TestLookup(t *testing.T) {
 		t.Fatal("unknown scale accepted")
 	}
 }
+
+// mustMetric returns the metric name of res, failing the test when the
+// figure did not record it (a missing metric would otherwise read as 0).
+func mustMetric(t *testing.T, res *reproductions.Result, name string) float64 {
+	t.Helper()
+	v, ok := res.Metrics[name]
+	if !ok {
+		t.Fatalf("figure %s recorded no metric %q", res.ID, name)
+	}
+	return v
+}
