@@ -111,9 +111,19 @@ func LinePlot(title, xLabel, yLabel string, logY bool, series ...Series) (*plot.
 	return p, nil
 }
 
-// Manifest records how a figure was produced.
+// Status values of a manifest.
+const (
+	StatusOK     = "ok"
+	StatusFailed = "failed"
+)
+
+// Manifest records how a figure was produced, or that its last run failed.
 type Manifest struct {
-	Figure   string            `json:"figure"`
+	Figure string `json:"figure"`
+	// Status is StatusOK, or StatusFailed with Error set, Files empty and
+	// Result nil: the folder then holds nothing but the manifest.
+	Status   string            `json:"status"`
+	Error    string            `json:"error,omitempty"`
 	Title    string            `json:"title"`
 	Claim    string            `json:"claim"`
 	Scale    Scale             `json:"scale"`
@@ -134,11 +144,25 @@ type Manifest struct {
 
 // WriteManifest writes dir/manifest.json for a finished figure.
 func WriteManifest(env Env, f Figure, dir string, started time.Time, settings any, res *Result) error {
-	m := Manifest{Figure: f.ID, Title: f.Title, Claim: f.Claim, Scale: env.Scale, Certify: env.Certify, Backend: env.Choice.String(),
-		Commit: gitCommit(), Started: started.UTC().Format(time.RFC3339), Seconds: res.Seconds,
-		Go: runtime.Version(), Machine: fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()),
-		Versions: libraryVersions(), Settings: settings, Files: res.Files, Result: res}
+	m := newManifest(env, f, started, res.Seconds)
+	m.Status, m.Settings, m.Files, m.Result = StatusOK, settings, res.Files, res
 	return training.WriteJSON(filepath.Join(dir, "manifest.json"), m)
+}
+
+// writeFailedManifest writes dir/manifest.json for a figure that failed with runErr.
+func writeFailedManifest(env Env, f Figure, dir string, started time.Time, runErr error) error {
+	m := newManifest(env, f, started, time.Since(started).Seconds())
+	m.Status, m.Error, m.Files = StatusFailed, runErr.Error(), []string{}
+	return training.WriteJSON(filepath.Join(dir, "manifest.json"), m)
+}
+
+// newManifest fills what every manifest records: the figure, the run's
+// configuration and the machine.
+func newManifest(env Env, f Figure, started time.Time, seconds float64) Manifest {
+	return Manifest{Figure: f.ID, Title: f.Title, Claim: f.Claim, Scale: env.Scale, Certify: env.Certify, Backend: env.Choice.String(),
+		Commit: gitCommit(), Started: started.UTC().Format(time.RFC3339), Seconds: seconds,
+		Go: runtime.Version(), Machine: fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()),
+		Versions: libraryVersions()}
 }
 
 // gitCommit is the VCS revision stamped into the binary, else `git rev-parse HEAD`.

@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"time"
 
 	gb "github.com/convexst/stcnn/gomlx_backend"
 	"github.com/gomlx/compute"
@@ -55,6 +54,10 @@ type Env struct {
 	// and Table I: each dual training problem they train is also solved to
 	// a certified optimum, drawn next to the optimisers' curves.
 	Certify bool
+
+	// stageID and stageDir redirect Dir(stageID) to the fresh folder that
+	// RunFigure publishes as OutDir/<stageID> when the figure succeeds.
+	stageID, stageDir string
 }
 
 // Logf writes a progress line.
@@ -64,8 +67,13 @@ func (e Env) Logf(format string, args ...any) {
 	}
 }
 
-// Dir returns (and creates) the output directory of a figure.
+// Dir returns (and creates) the output directory of a figure: OutDir/id,
+// or, while RunFigure runs figure id, the fresh folder that replaces
+// OutDir/id once the figure has succeeded.
 func (e Env) Dir(id string) (string, error) {
+	if id == e.stageID && e.stageDir != "" {
+		return e.stageDir, nil
+	}
 	d := filepath.Join(e.OutDir, id)
 	if err := os.MkdirAll(d, 0o755); err != nil {
 		return "", fmt.Errorf("reproductions: %w", err)
@@ -143,13 +151,18 @@ func order(id string) float64 {
 }
 
 // Lookup finds figures by ID; "all" returns every figure. IDs may be
-// written "fig11", "11", "table1" or "tableI".
+// written "fig11", "11", "table1" or "tableI". A figure named twice is
+// returned once, at its first place.
 func Lookup(ids ...string) ([]Figure, error) {
 	var out []Figure
-	for _, id := range ids {
-		id = strings.ToLower(strings.TrimSpace(id))
+	seen := map[string]bool{}
+	for _, raw := range ids {
+		id := strings.ToLower(strings.TrimSpace(raw))
 		if id == "all" {
 			return Figures(), nil
+		}
+		if id == "" {
+			return nil, errors.New("reproductions: empty figure id in the list")
 		}
 		id = strings.TrimPrefix(strings.TrimPrefix(id, "fig."), "fig")
 		switch id {
@@ -164,32 +177,16 @@ func Lookup(ids ...string) ([]Figure, error) {
 			for _, f := range Figures() {
 				known = append(known, f.ID)
 			}
-			return nil, fmt.Errorf("reproductions: unknown figure %q, known: %s, all", id, strings.Join(known, ", "))
+			return nil, fmt.Errorf("reproductions: unknown figure %q, known: %s, all", raw, strings.Join(known, ", "))
 		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
 		out = append(out, f)
 	}
 	if len(out) == 0 {
 		return nil, errors.New("reproductions: no figure selected")
 	}
 	return out, nil
-}
-
-// RunFigure runs f, times it, and writes OutDir/<id>/manifest.json.
-func RunFigure(env Env, f Figure) (*Result, error) {
-	start := time.Now()
-	dir, err := env.Dir(f.ID)
-	if err != nil {
-		return nil, err
-	}
-	res, err := f.Run(env)
-	if err != nil {
-		return nil, fmt.Errorf("figure %s: %w", f.ID, err)
-	}
-	res.ID = f.ID
-	res.Scale = env.Scale
-	res.Seconds = time.Since(start).Seconds()
-	if err := WriteManifest(env, f, dir, start, res.Settings, res); err != nil {
-		return nil, err
-	}
-	return res, nil
 }

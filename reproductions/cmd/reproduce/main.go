@@ -5,13 +5,19 @@
 //	go run ./reproductions/cmd/reproduce -figure all -scale quick -certify
 //	go run ./reproductions/cmd/reproduce -figure 11,table1 -scale paper -out out/paper -results reproductions/RESULTS.md
 //
-// The exit status is non-zero when any figure fails; the others still run.
+// Flags and the -out and -results paths are checked before the first figure
+// runs (exit status 2). A figure that fails does not stop the others; its
+// folder then holds only a manifest with status "failed" and the error, the
+// report lists it, and the exit status is 1.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -19,12 +25,16 @@ import (
 	"github.com/convexst/stcnn/reproductions"
 )
 
+// lookup resolves figure ids (a variable so that tests can add figures that fail).
+var lookup = reproductions.Lookup
+
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(args []string) int {
+func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("reproduce", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	figures := fs.String("figure", "all", "comma-separated figures (1..19, table1, table2) or all")
 	scaleName := fs.String("scale", "quick", "tiny, quick or paper")
 	out := fs.String("out", "out/quick", "output directory")
@@ -34,22 +44,36 @@ func run(args []string) int {
 	list := fs.Bool("list", false, "list the figures and exit")
 	certifyMode := fs.Bool("certify", false, "also solve the dual training problems of Figs. 9, 10, 11 and Table I with the certified solver and show its optimum next to the optimisers")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "reproduce: unexpected argument %q (figures are chosen with -figure, e.g. -figure 7,table1)\n", fs.Arg(0))
 		return 2
 	}
 	if *list {
 		for _, f := range reproductions.Figures() {
-			fmt.Printf("%-7s %s\n", f.ID, f.Title)
+			fmt.Fprintf(stdout, "%-9s %s\n", f.ID, f.Title)
 		}
 		return 0
 	}
+	// Every flag is checked, and -out and -results are tried, before the
+	// first figure runs.
 	scale, err := reproductions.ParseScale(*scaleName)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "reproduce: flag -scale:", err)
+		fmt.Fprintln(stderr, "reproduce: flag -scale:", err)
 		return 2
 	}
-	figs, err := reproductions.Lookup(strings.Split(*figures, ",")...)
+	figs, err := lookup(strings.Split(*figures, ",")...)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "reproduce: flag -figure:", err)
+		fmt.Fprintln(stderr, "reproduce: flag -figure:", err)
+		return 2
+	}
+	atPaper, err := paperScale(*paperFigs, figs)
+	if err != nil {
+		fmt.Fprintln(stderr, "reproduce: flag -paper-figures:", err)
 		return 2
 	}
 	opts := gb.Options{}
@@ -63,59 +87,79 @@ func run(args []string) int {
 	}
 	choice, err := gb.Choose(opts)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "reproduce: flag -backend:", err)
+		fmt.Fprintln(stderr, "reproduce: flag -backend:", err)
+		return 2
+	}
+	if *results != "" {
+		if err := reproductions.CheckReportPath(*results); err != nil {
+			fmt.Fprintf(stderr, "reproduce: flag -results %s: %v\n", *results, err)
+			return 2
+		}
+	}
+	if err := reproductions.CheckOutDir(*out); err != nil {
+		fmt.Fprintf(stderr, "reproduce: flag -out %s: %v\n", *out, err)
 		return 2
 	}
 	backend, err := gb.New(choice, opts)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "reproduce:", err)
+		fmt.Fprintln(stderr, "reproduce:", err)
 		return 1
 	}
-	env := reproductions.Env{Backend: backend, Choice: choice, Scale: scale, OutDir: *out, Log: os.Stdout, Certify: *certifyMode}
-	atPaper := map[string]bool{}
-	if *paperFigs != "" {
-		pf, err := reproductions.Lookup(strings.Split(*paperFigs, ",")...)
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "reproduce: flag -paper-figures:", err)
-			return 2
-		}
-		for _, f := range pf {
-			atPaper[f.ID] = true
-		}
-	}
-	fmt.Printf("backend: %s\nscale: %s, certified mode: %v, output: %s, %d figure(s)\n", choice, scale, *certifyMode, *out, len(figs))
-	var done []*reproductions.Result
-	failed := 0
+	env := reproductions.Env{Backend: backend, Choice: choice, Scale: scale, OutDir: *out, Log: stdout, Certify: *certifyMode}
+	fmt.Fprintf(stdout, "backend: %s\nscale: %s, certified mode: %v, output: %s, %d figure(s)\n", choice, scale, *certifyMode, *out, len(figs))
 	start := time.Now()
-	for i, f := range figs {
-		fmt.Printf("\n[%d/%d] figure %s: %s\n", i+1, len(figs), f.ID, f.Title)
-		fenv := env
+	outcomes := reproductions.RunAll(env, figs, func(f reproductions.Figure) reproductions.Scale {
 		if atPaper[f.ID] {
-			fenv.Scale = reproductions.Paper
+			return reproductions.Paper
 		}
-		res, err := reproductions.RunFigure(fenv, f)
-		if err != nil {
-			failed++
-			fmt.Fprintln(os.Stderr, "reproduce: FAILED:", err)
-			continue
+		return scale
+	})
+	failed := reproductions.Failed(outcomes)
+	fmt.Fprintf(stdout, "\n%d of %d figures in %.1fs", len(outcomes)-len(failed), len(outcomes), time.Since(start).Seconds())
+	if len(failed) > 0 {
+		ids := make([]string, len(failed))
+		for i, o := range failed {
+			ids[i] = o.Figure.ID
 		}
-		done = append(done, res)
-		fmt.Printf("figure %s done in %.1fs (agrees with the paper: %s): %s\n", f.ID, res.Seconds, res.Agrees, res.Summary)
+		fmt.Fprintf(stdout, ", %d FAILED: %s", len(failed), strings.Join(ids, ", "))
 	}
-	fmt.Printf("\n%d of %d figures in %.1fs", len(done), len(figs), time.Since(start).Seconds())
-	if failed > 0 {
-		fmt.Printf(", %d FAILED", failed)
-	}
-	fmt.Println()
+	fmt.Fprintln(stdout)
+	status := 0
 	if *results != "" {
-		if err := reproductions.WriteReport(*results, env, done); err != nil {
-			fmt.Fprintln(os.Stderr, "reproduce:", err)
-			return 1
+		if err := reproductions.WriteReport(*results, env, outcomes); err != nil {
+			fmt.Fprintln(stderr, "reproduce:", err)
+			status = 1
+		} else {
+			fmt.Fprintln(stdout, "wrote", *results)
 		}
-		fmt.Println("wrote", *results)
 	}
-	if failed > 0 {
-		return 1
+	for _, o := range failed {
+		fmt.Fprintf(stderr, "reproduce: FAILED: %v (manifest: %s)\n", o.Err, filepath.Join(*out, o.Figure.ID, "manifest.json"))
+		status = 1
 	}
-	return 0
+	return status
+}
+
+// paperScale returns the set of figures that -paper-figures names; each must
+// be among the selected figures.
+func paperScale(list string, selected []reproductions.Figure) (map[string]bool, error) {
+	atPaper := map[string]bool{}
+	if list == "" {
+		return atPaper, nil
+	}
+	pf, err := lookup(strings.Split(list, ",")...)
+	if err != nil {
+		return nil, err
+	}
+	chosen := map[string]bool{}
+	for _, f := range selected {
+		chosen[f.ID] = true
+	}
+	for _, f := range pf {
+		if !chosen[f.ID] {
+			return nil, fmt.Errorf("figure %s is not selected by -figure", f.ID)
+		}
+		atPaper[f.ID] = true
+	}
+	return atPaper, nil
 }
