@@ -100,6 +100,17 @@ func TestFlagsAndRunFolder(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(out, "primal")
+	// Saved every epoch by default: the unit of epoch 2 and the one of epoch 1.
+	for unit, epoch := range map[string]int{"state": 2, "state.prev": 1} {
+		var st training.State
+		b, err := os.ReadFile(filepath.Join(dir, unit, "state.json"))
+		if err == nil {
+			err = json.Unmarshal(b, &st)
+		}
+		if err != nil || st.Epoch != epoch {
+			t.Fatalf("%s: epoch %d, %v", unit, st.Epoch, err)
+		}
+	}
 	config, _ := os.ReadFile(filepath.Join(dir, "config.json"))
 	for _, tc := range []struct {
 		args []string

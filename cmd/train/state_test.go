@@ -240,7 +240,7 @@ func TestKilledRunsResume(t *testing.T) {
 		t.Fatalf("SIGTERM: %v, want exit status 143\n%s", err, stderr.String())
 	}
 	_, resume, ok := strings.Cut(stderr.String(), "to resume: ")
-	if !ok || !strings.Contains(stderr.String(), "interrupted at epoch") {
+	if !ok || !strings.Contains(stderr.String(), "interrupted after step") {
 		t.Fatalf("SIGTERM: no resume command in\n%s", stderr.String())
 	}
 	fields := strings.Fields(resume)

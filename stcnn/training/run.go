@@ -433,7 +433,7 @@ func (r *runner) interrupt(epoch int) error {
 	if err := r.save(); err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("training: interrupted at epoch %d, step %d", epoch, r.res.Step)
+	msg := fmt.Sprintf("training: interrupted after step %d (epoch %d of %d)", r.res.Step, epoch, r.cfg.Epochs)
 	if r.opts.Dir != "" {
 		msg += fmt.Sprintf("; the state is saved in %s", r.opts.Dir)
 	} else {

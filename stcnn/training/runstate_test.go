@@ -248,7 +248,9 @@ func TestDamagedStateFallsBack(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			mustRun(t, cfg, training.Options{Dir: dir, StopAfterEpoch: 2})
-			os.Remove(filepath.Join(dir, "history.json")) // views may be lost too
+			for _, view := range []string{"config.json", "history.json", "history.csv"} {
+				os.Remove(filepath.Join(dir, view)) // the views may be lost too
+			}
 			tc.damage(dir)
 			var notes []string
 			res := mustRun(t, cfg, training.Options{Dir: dir, Resume: true, Notice: func(s string) { notes = append(notes, s) }})
