@@ -5,18 +5,28 @@
 //
 //	go run ./cmd/train                               # both models, 600 MNIST images, 3 epochs
 //	go run ./cmd/train -model dual -optimizer sgdm -lr 1e-3 -init normal:0.001
-//	go run ./cmd/train -config run.json -out out/run -resume
+//	go run ./cmd/train -out out/run                  # saves the state every epoch
+//	go run ./cmd/train -out out/run -resume          # continues it, same result
 //
 // Every setting is a flag; -config loads a saved configuration (flags given
-// explicitly override it). With -out, the configuration, history (CSV and
-// JSON) and checkpoints are written there and -resume continues a run.
+// explicitly override it). With -out, each model's run folder (out/primal,
+// out/dual) receives the configuration, the history (CSV and JSON) and the
+// saved state (see stcnn/training); -resume continues the saved run with
+// its saved settings (flags given explicitly must not change the result,
+// but -epochs may extend it), -force replaces it. SIGINT or SIGTERM ends
+// the step in progress, saves, prints the command that resumes, and exits
+// with status 130 or 143.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"strings"
+	"syscall"
 
 	gb "github.com/convexst/stcnn/gomlx_backend"
 	"github.com/convexst/stcnn/stcnn"
@@ -26,18 +36,50 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "train:", err)
-		os.Exit(1)
+	stop := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	var got os.Signal
+	go func() {
+		got = <-sigs
+		fmt.Fprintf(os.Stderr, "\ntrain: %v: finishing the step in progress and saving (again to quit without saving)\n", got)
+		close(stop)
+		<-sigs
+		os.Exit(exitStatus(got))
+	}()
+	err := run(os.Args[1:], stop)
+	if err == nil {
+		return
 	}
+	fmt.Fprintln(os.Stderr, "train:", err)
+	var se *training.StopError
+	if errors.As(err, &se) && se.Reason == training.StopInterrupted {
+		os.Exit(exitStatus(got))
+	}
+	os.Exit(1)
 }
 
-func run(args []string) error {
+// exitStatus is the shell's status for a process ended by sig: 128 + its number.
+func exitStatus(sig os.Signal) int {
+	if s, ok := sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 1
+}
+
+// run parses args and trains; closing stop interrupts the training after
+// the step in progress.
+func run(args []string, stop <-chan struct{}) error {
+	def := training.DefaultConfig(stcnn.Primal)
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	models := fs.String("model", "both", "primal, dual or both")
 	configPath := fs.String("config", "", "load the run configuration from this JSON file")
 	out := fs.String("out", "", "directory for config.json, history.csv/json and checkpoints (one subfolder per model)")
-	resume := fs.Bool("resume", false, "continue from the checkpoint in -out")
+	resume := fs.Bool("resume", false, "continue the run saved in -out with its saved settings")
+	force := fs.Bool("force", false, "replace a run saved in -out (its files only) by a new one")
+	ckptEvery := fs.Int("checkpoint-every", def.CheckpointEvery, "save the state every N epochs (0: only at the end)")
+	ckptSteps := fs.Int("checkpoint-every-steps", 0, "also save the state every N optimiser steps (0: off)")
+	divergeFactor := fs.Float64("diverge-factor", def.DivergeFactor, "stop when the objective exceeds its starting value by this factor")
 	optName := fs.String("optimizer", "adam", "optimiser: "+fmt.Sprint(optimizers.Names()))
 	lr := fs.Float64("lr", 0, "learning rate (default: 1e-3 primal, 1e-4 dual)")
 	initName := fs.String("init", "", "initialisation: kaiming, normal:STD or zeros (default: kaiming primal, zeros dual)")
@@ -60,10 +102,22 @@ func run(args []string) error {
 	certTol := fs.Float64("certify", 0, "dual: solve the training problem with the certified solver (stcnn/certify) to this relative gap instead of training with the optimiser (0: off)")
 	certTime := fs.Duration("certify-time", 0, "cap on the certified solve's wall time, e.g. 30m (0: none)")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil // the usage is printed; asking for it is no error
+		}
 		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q (every setting is a flag)", fs.Arg(0))
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if *resume && *out == "" {
+		return errors.New("flag -resume: needs -out, the folder of the run to continue")
+	}
+	if *resume && *force {
+		return errors.New("flags -resume and -force exclude each other: -resume continues the run in -out, -force replaces it")
+	}
 
 	if !(*certTol >= 0 && *certTol < 1) {
 		return fmt.Errorf("flag -certify: relative gap %g must be in [0, 1)", *certTol)
@@ -80,24 +134,64 @@ func run(args []string) error {
 	default:
 		return fmt.Errorf("flag -model: unknown model %q, want primal, dual or both", *models)
 	}
+	runDir := func(kind stcnn.ModelKind) string {
+		if *out == "" {
+			return ""
+		}
+		return filepath.Join(*out, string(kind))
+	}
+	if *resume {
+		var found []stcnn.ModelKind
+		for _, kind := range kinds {
+			if training.HasRun(runDir(kind)) {
+				found = append(found, kind)
+			} else if len(kinds) == 1 {
+				return fmt.Errorf("flag -resume: %s holds no saved run to continue; run without -resume to start it", runDir(kind))
+			}
+		}
+		if len(found) == 0 {
+			return fmt.Errorf("flag -resume: %s holds no saved run (no primal/ or dual/ run folder); run without -resume to start one", *out)
+		}
+	}
+	var base map[stcnn.ModelKind]training.Config
+	if *configPath != "" {
+		cfg, err := training.LoadConfig(*configPath)
+		if err != nil {
+			return err
+		}
+		if *models != "both" && cfg.Model.Model != kinds[0] {
+			return fmt.Errorf("flag -model %s disagrees with -config %s, which configures the %s model; drop one of them",
+				*models, *configPath, cfg.Model.Model)
+		}
+		base = map[stcnn.ModelKind]training.Config{cfg.Model.Model: cfg}
+	}
 	backend, choice, err := gb.Default()
 	if err != nil {
 		return err
 	}
 	fmt.Println("backend:", choice)
 	var data *training.Data
+	var loaded string
 	for _, kind := range kinds {
-		cfg := training.DefaultConfig(kind)
-		if *configPath != "" {
-			if cfg, err = training.LoadConfig(*configPath); err != nil {
-				return err
-			}
-			if len(kinds) > 1 && cfg.Model.Model != kind {
+		dir := runDir(kind)
+		cfg, fromFile := training.DefaultConfig(kind), false
+		switch {
+		case base != nil:
+			var ok bool
+			if cfg, ok = base[kind]; !ok {
 				continue
 			}
+			fromFile = true
+		case *resume && training.HasRun(dir):
+			// The saved settings, changed only by flags given explicitly.
+			saved, err := training.ReadState(dir)
+			if err != nil {
+				return fmt.Errorf("flag -resume: %w", err)
+			}
+			cfg, fromFile = saved.Config, true
 		}
 		apply := func(name string, fn func()) {
-			if *configPath == "" || set[name] {
+			if !fromFile || set[name] {
 				fn()
 			}
 		}
@@ -126,6 +220,9 @@ func run(args []string) error {
 		})
 		apply("seed", func() { cfg.Seed = *seed })
 		apply("eval-every", func() { cfg.EvalEverySteps = *evalEvery })
+		apply("checkpoint-every", func() { cfg.CheckpointEvery = *ckptEvery })
+		apply("checkpoint-every-steps", func() { cfg.CheckpointEverySteps = *ckptSteps })
+		apply("diverge-factor", func() { cfg.DivergeFactor = *divergeFactor })
 		apply("gap", func() { cfg.MeasureGap = *gap && kind == stcnn.Dual })
 		apply("optimizer", func() {
 			lrKeep := cfg.Hyperparams.LearningRate
@@ -150,14 +247,22 @@ func run(args []string) error {
 		if err := cfg.Validate(); err != nil {
 			return err
 		}
-		if data == nil || cfg.Dataset != training.MNIST {
+		resumeThis := *resume && training.HasRun(dir)
+		if *resume && !resumeThis {
+			fmt.Printf("\n%s: %s holds no run; starting it\n", kind, dir)
+		}
+		opts := training.Options{Backend: backend, Dir: dir, Resume: resumeThis, Force: *force, Stop: stop,
+			Progress: training.LineProgress(os.Stdout, string(kind)), Notice: func(msg string) { fmt.Println(msg) }}
+		if err := training.CheckRunDir(cfg, opts); err != nil {
+			return err // before the data are loaded
+		}
+		// The models share their images when their data settings agree
+		// (a resumed run's saved settings may differ from the other's).
+		if key := dataKey(cfg); data == nil || key != loaded {
 			if data, err = training.LoadData(cfg); err != nil {
 				return err
 			}
-		}
-		dir := ""
-		if *out != "" {
-			dir = filepath.Join(*out, string(kind))
+			loaded = key
 		}
 		if kind == stcnn.Dual && *certTol > 0 {
 			fmt.Printf("\n%s: %d training, %d test %s images, sigma %.2f, certified solver to relative gap %g, init %s, config %+v\n", kind,
@@ -169,8 +274,12 @@ func run(args []string) error {
 		}
 		fmt.Printf("\n%s: %d training, %d test %s images, sigma %.2f, %s lr %g, init %s, config %+v\n", kind,
 			cfg.TrainSize, cfg.TestSize, cfg.Dataset, cfg.Sigma, cfg.Optimizer, cfg.Hyperparams.LearningRate, cfg.Init, cfg.Model)
-		res, err := training.Run(cfg, training.Options{Backend: backend, Data: data, Dir: dir, Resume: *resume,
-			Progress: training.LineProgress(os.Stdout, string(kind))})
+		opts.Data = data
+		res, err := training.Run(cfg, opts)
+		var se *training.StopError
+		if errors.As(err, &se) && se.Reason == training.StopInterrupted && dir != "" {
+			return fmt.Errorf("%w\nto resume: %s", err, resumeCommand(os.Args))
+		}
 		if err != nil {
 			return err
 		}
@@ -189,4 +298,41 @@ func run(args []string) error {
 		}
 	}
 	return nil
+}
+
+// resumeCommand is the command line that continues an interrupted run:
+// the same arguments with -resume (and without -force).
+func resumeCommand(argv []string) string {
+	prog := argv[0]
+	if strings.Contains(prog, "go-build") && filepath.Base(filepath.Dir(prog)) == "exe" {
+		prog = "go run ./cmd/train" // a binary built by go run
+	}
+	parts := []string{prog}
+	hasResume := false
+	for _, a := range argv[1:] {
+		switch strings.TrimLeft(a, "-") {
+		case "force", "force=true", "force=1":
+			continue
+		case "resume", "resume=true", "resume=1":
+			hasResume = true
+		}
+		parts = append(parts, shellQuote(a))
+	}
+	if !hasResume {
+		parts = append(parts, "-resume")
+	}
+	return strings.Join(parts, " ")
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=,+@%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// dataKey names the settings LoadData depends on.
+func dataKey(c training.Config) string {
+	return fmt.Sprint(c.Dataset, c.DataDir, c.TrainSize, c.TestSize, c.Sigma, c.Seed)
 }

@@ -2,13 +2,16 @@
 // a run configuration holding every setting, data preparation (seeded
 // subsets and noise), epochs of seeded mini-batches, evaluation at a chosen
 // cadence, a history of every metric, progress reporting, NaN/Inf detection,
-// and checkpoints from which an interrupted run resumes bitwise identically.
+// and a saved state from which an interrupted run resumes bitwise
+// identically (see Run and the run folder layout in rundir.go).
 package training
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -55,11 +58,37 @@ type Config struct {
 	EvalEverySteps int `json:"eval_every_steps,omitempty"`
 	// MeasureGap (dual only) rebuilds a primal at each evaluation and records the gap.
 	MeasureGap bool `json:"measure_gap,omitempty"`
-	// CheckpointEvery saves a checkpoint every that many epochs (0: only at the end)
-	// when the run has a checkpoint directory.
-	CheckpointEvery int `json:"checkpoint_every,omitempty"`
+	// CheckpointEvery saves the run's state every that many epochs (0: only
+	// at the end) when the run has a directory. CheckpointEverySteps, when
+	// positive, also saves it every that many optimiser steps. Neither
+	// changes the result, so a resumed run may change them.
+	CheckpointEvery      int `json:"checkpoint_every,omitempty"`
+	CheckpointEverySteps int `json:"checkpoint_every_steps,omitempty"`
+	// DivergeFactor stops the run as diverged when the objective exceeds
+	// its starting value (the training objective at the initial weights)
+	// by this factor; 0 means DefaultDivergeFactor. A non-finite objective
+	// always stops the run.
+	DivergeFactor float64 `json:"diverge_factor,omitempty"`
 	// MaxChunkElements bounds memory per graph execution (stcnn.NewTrainer).
 	MaxChunkElements int `json:"max_chunk_elements,omitempty"`
+}
+
+// DefaultDivergeFactor is the factor by which the objective may exceed its
+// starting value before a run counts as diverged: far beyond the noise of
+// mini-batch objectives, far below the 1e20 of an exploding learning rate.
+const DefaultDivergeFactor = 1e6
+
+// divergeFactor returns DivergeFactor, or its default when zero.
+func (c Config) divergeFactor() float64 {
+	if c.DivergeFactor == 0 {
+		return DefaultDivergeFactor
+	}
+	return c.DivergeFactor
+}
+
+// stepsPerEpoch is the number of mini-batches of an epoch.
+func (c Config) stepsPerEpoch() int {
+	return (c.TrainSize + c.BatchSize - 1) / c.BatchSize
 }
 
 // Seeds are the seeds derived from Config.Seed, recorded in every manifest.
@@ -75,7 +104,8 @@ func (c Config) Seeds() Seeds {
 
 // DefaultConfig is a quick MNIST run of the given model: 600 training and
 // 1000 test images, sigma 0.25, Adam, batch 50, 3 epochs; primal weights
-// Kaiming-uniform, dual weights zero, as in the PyTorch reference.
+// Kaiming-uniform, dual weights zero, as in the PyTorch reference; the
+// state is saved every epoch when the run has a directory.
 func DefaultConfig(kind stcnn.ModelKind) Config {
 	hp, _ := optimizers.DefaultHyperparams("adam")
 	init := initializers.KaimingUniform()
@@ -84,7 +114,8 @@ func DefaultConfig(kind stcnn.ModelKind) Config {
 		hp.LearningRate = 1e-4
 	}
 	return Config{Model: stcnn.DefaultConfig(kind, 1), Optimizer: "adam", Hyperparams: hp, Init: init,
-		Dataset: MNIST, TrainSize: 600, TestSize: 1000, Sigma: 0.25, Seed: 1, Epochs: 3, BatchSize: 50}
+		Dataset: MNIST, TrainSize: 600, TestSize: 1000, Sigma: 0.25, Seed: 1, Epochs: 3, BatchSize: 50,
+		CheckpointEvery: 1, DivergeFactor: DefaultDivergeFactor}
 }
 
 // Validate checks every setting and names each one that is wrong.
@@ -138,29 +169,64 @@ func (c Config) Validate() error {
 	if c.CheckpointEvery < 0 {
 		bad("checkpoint_every", "must be >= 0, got %d", c.CheckpointEvery)
 	}
+	if c.CheckpointEverySteps < 0 {
+		bad("checkpoint_every_steps", "must be >= 0, got %d", c.CheckpointEverySteps)
+	}
+	if !(c.DivergeFactor == 0 || c.DivergeFactor > 1) || math.IsInf(c.DivergeFactor, 0) {
+		bad("diverge_factor", "must be finite and > 1 (0: the default %g), got %v", DefaultDivergeFactor, c.DivergeFactor)
+	}
+	if c.MaxChunkElements < 0 {
+		bad("max_chunk_elements", "must be >= 0 (0: the default), got %d", c.MaxChunkElements)
+	}
 	if c.MeasureGap && c.Model.Model != stcnn.Dual {
 		bad("measure_gap", "only a dual network has a gap to measure")
+	}
+	if len(errs) == 0 {
+		if err := c.checkMemory(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }
 
-// LoadConfig reads a JSON configuration and validates it; unknown fields are errors.
+// LoadConfig reads a JSON configuration and validates it; unknown fields
+// and anything after the JSON object are errors.
 func LoadConfig(path string) (Config, error) {
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("training: %w", err)
 	}
-	defer f.Close()
-	dec := json.NewDecoder(f)
-	dec.DisallowUnknownFields()
-	var c Config
-	if err := dec.Decode(&c); err != nil {
-		return Config{}, fmt.Errorf("training: %s: %w", path, err)
-	}
-	if err := c.Validate(); err != nil {
+	c, err := ParseConfig(data)
+	if err != nil {
 		return Config{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, nil
+}
+
+// ParseConfig decodes and validates a JSON configuration as LoadConfig does.
+func ParseConfig(data []byte) (Config, error) {
+	var c Config
+	if err := decodeStrict(data, &c); err != nil {
+		return Config{}, fmt.Errorf("training: config: %w", err)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// decodeStrict decodes exactly one JSON value into v, rejecting unknown
+// fields and trailing data (a second object, a stray brace).
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("trailing data after the JSON value at byte %d", dec.InputOffset())
+	}
+	return nil
 }
 
 // Save writes the configuration as JSON, atomically.
@@ -178,8 +244,11 @@ func WriteJSON(path string, v any) error {
 	return WriteFileAtomic(path, append(data, '\n'))
 }
 
-// WriteFileAtomic writes data to a temporary file in path's directory and
-// renames it onto path.
+// WriteFileAtomic writes data to a temporary file in path's directory,
+// flushes it to disk and renames it onto path, so path holds the old or the
+// new contents whole, never a part. The file gets the mode os.WriteFile
+// would give it with 0666 (0644 under the usual umask 022), not the 0600
+// of os.CreateTemp.
 func WriteFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -189,18 +258,27 @@ func WriteFileAtomic(path string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("training: %w", err)
 	}
-	if _, err := tmp.Write(data); err != nil {
+	fail := func(err error) error {
 		tmp.Close()
 		os.Remove(tmp.Name())
 		return fmt.Errorf("training: writing %s: %w", path, err)
 	}
+	if err := tmp.Chmod(FileMode()); err != nil {
+		return fail(err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fail(err)
+	}
 	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("training: writing %s: %w", path, err)
+		return fail(err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		os.Remove(tmp.Name())
 		return fmt.Errorf("training: %w", err)
 	}
+	syncDir(dir)
 	return nil
 }

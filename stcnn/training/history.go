@@ -29,7 +29,50 @@ type Record struct {
 type History struct {
 	Name    string   `json:"name"`
 	Records []Record `json:"records"`
+	// Changes are the settings a resumed run changed (those that do not
+	// alter the result, e.g. more epochs), each with where it took effect.
+	Changes []Change `json:"changes,omitempty"`
+	// Stopped says why the run ended before its last epoch; nil while it
+	// runs or once it has completed.
+	Stopped *Stop `json:"stopped,omitempty"`
 }
+
+// Change is a setting changed when a run was resumed.
+type Change struct {
+	Epoch int    `json:"epoch"`
+	Step  int    `json:"step"`
+	Field string `json:"field"`
+	From  string `json:"from"`
+	To    string `json:"to"`
+	// Note is a sentence, e.g. "extended from 3 to 5 epochs at step 36".
+	Note string `json:"note"`
+}
+
+// Stop reasons.
+const (
+	// StopDiverged: the objective was not finite or exceeded its starting
+	// value by Config.DivergeFactor.
+	StopDiverged = "diverged"
+	// StopInterrupted: Options.Stop was closed (e.g. by a signal); the
+	// state was saved after the step in progress.
+	StopInterrupted = "interrupted"
+	// StopFailed: a step or an evaluation failed (e.g. a non-finite gradient).
+	StopFailed = "failed"
+)
+
+// Stop is why and where a run stopped early.
+type Stop struct {
+	Reason  string `json:"reason"`
+	Epoch   int    `json:"epoch"`
+	Step    int    `json:"step"`
+	Message string `json:"message"`
+}
+
+// StopError is the error of a run that stopped early; History.Stopped
+// holds the same.
+type StopError struct{ Stop }
+
+func (e *StopError) Error() string { return e.Message }
 
 // Last returns the last record, or the zero Record for an empty history.
 func (h History) Last() Record {

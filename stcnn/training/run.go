@@ -1,13 +1,14 @@
 package training
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/convexst/stcnn/datasets"
@@ -15,7 +16,6 @@ import (
 	"github.com/convexst/stcnn/stcnn/optimizers"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/model/checkpoint"
 )
 
 // Event reports progress to Options.Progress after every step.
@@ -36,16 +36,30 @@ type Options struct {
 	Backend compute.Backend
 	// Data overrides LoadData(cfg) (e.g. to share loaded images between runs).
 	Data *Data
-	// Dir receives config.json, history.csv, history.json, progress.json and
-	// checkpoints/; empty writes nothing.
+	// Dir is the run folder (see rundir.go): it receives the saved state,
+	// config.json and the history; empty writes nothing. Run locks it.
 	Dir string
-	// Resume continues from the checkpoint in Dir, if there is one.
+	// Resume continues the run saved in Dir. The saved configuration must
+	// equal cfg but for settings that do not change the result (DiffConfig);
+	// those changes are recorded in the history. A Dir that holds no run
+	// starts one, so a loop of resumed runs needs no first case (callers
+	// that require a saved state check HasRun first).
 	Resume bool
+	// Force replaces a run held in Dir (its files only) by a new one.
+	// Without Resume or Force, a Dir that holds a run is an error.
+	Force bool
 	// Progress is called after every step (nil: no calls).
 	Progress func(Event)
-	// StopAfterEpoch ends the run after that epoch as if interrupted (a
-	// checkpoint is written there when Dir is set); 0 runs to the end.
+	// Notice receives messages about the run folder, e.g. which saved
+	// state a resumed run used (nil: none).
+	Notice func(string)
+	// StopAfterEpoch ends the run after that epoch as if interrupted (its
+	// state is saved there when Dir is set); 0 runs to the end.
 	StopAfterEpoch int
+	// Stop, when closed, ends the run after the step in progress: the state
+	// is saved (when Dir is set) and Run returns a *StopError with reason
+	// StopInterrupted.
+	Stop <-chan struct{}
 }
 
 // Result is a finished (or stopped) run.
@@ -57,25 +71,46 @@ type Result struct {
 	Data    *Data
 	// Epoch and Step reached.
 	Epoch, Step int
+	// SavedEpoch and SavedStep are where the state in Dir was last saved
+	// (-1 when nothing was saved).
+	SavedEpoch, SavedStep int
 }
 
-// progressFile is the resumption state written next to each checkpoint.
-type progressFile struct {
-	Epoch       int     `json:"epoch"`
-	Step        int     `json:"step"`
-	WallSeconds float64 `json:"wall_seconds"`
-	History     History `json:"history"`
-}
+// HasRun reports whether dir holds a run (any of the files a run writes).
+func HasRun(dir string) bool { return len(presentRunFiles(dir)) > 0 }
 
-// Run trains the network of cfg as the options say. Same configuration, same
-// backend: same weights and history, whether or not the run was interrupted
-// and resumed at an epoch boundary.
+// Run trains the network of cfg as the options say. Same configuration,
+// same backend: same weights and history, whether or not the run was
+// interrupted (at any step, or killed at any moment) and resumed.
 func Run(cfg Config, opts Options) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if opts.Backend == nil {
 		return nil, errors.New("training: Options.Backend is nil")
+	}
+	if opts.Resume && opts.Force {
+		return nil, errors.New("training: Options.Resume and Options.Force exclude each other")
+	}
+	var saved *SavedState
+	var changes []ConfigChange
+	if opts.Dir != "" {
+		if err := os.MkdirAll(opts.Dir, 0o755); err != nil {
+			return nil, fmt.Errorf("training: %w", err)
+		}
+		lock, err := lockDir(opts.Dir)
+		if err != nil {
+			return nil, err
+		}
+		defer lock.release()
+		if saved, changes, err = checkRunDir(cfg, opts); err != nil {
+			return nil, err
+		}
+		if opts.Force {
+			if err := clearRun(opts.Dir); err != nil {
+				return nil, err
+			}
+		}
 	}
 	data := opts.Data
 	if data == nil {
@@ -89,43 +124,16 @@ func Run(cfg Config, opts Options) (*Result, error) {
 		return nil, err
 	}
 	store := model.NewStore()
-	res := &Result{Config: cfg, Store: store, Data: data, History: History{Name: cfg.Name}}
-
-	var ckpt *checkpoint.Handler
-	resumed := false
-	if opts.Dir != "" {
-		if err := cfg.Save(filepath.Join(opts.Dir, "config.json")); err != nil {
+	res := &Result{Config: cfg, Store: store, Data: data, History: History{Name: cfg.Name}, SavedEpoch: -1, SavedStep: -1}
+	if saved != nil {
+		if err := restoreState(saved, net, store, res, changes); err != nil {
+			return nil, fmt.Errorf("training: %s/%s: %w", opts.Dir, saved.Unit, err)
+		}
+		if err := useSaved(opts, saved); err != nil {
 			return nil, err
 		}
-		ckDir := filepath.Join(opts.Dir, "checkpoints")
-		if opts.Resume {
-			if p, err := readProgress(opts.Dir); err == nil {
-				if ckpt, err = checkpoint.Build(store).Dir(ckDir).Immediate().Keep(2).Done(); err != nil {
-					return nil, fmt.Errorf("training: loading checkpoint from %s: %w", ckDir, err)
-				}
-				// Checkpoints do not record which variables are trainable.
-				for v := range store.IterVariables() {
-					v.SetTrainable(false)
-				}
-				if err := net.Restore(store); err != nil {
-					return nil, fmt.Errorf("training: checkpoint in %s does not match the configuration: %w", ckDir, err)
-				}
-				res.Epoch, res.Step, res.History = p.Epoch, p.Step, p.History
-				resumed = true
-			} else if !errors.Is(err, os.ErrNotExist) {
-				return nil, err
-			}
-		}
-	}
-	if !resumed {
-		if err := initNetwork(net, store, cfg); err != nil {
-			return nil, err
-		}
-		if opts.Dir != "" {
-			if ckpt, err = checkpoint.Build(store).Dir(filepath.Join(opts.Dir, "checkpoints")).Keep(2).Done(); err != nil {
-				return nil, fmt.Errorf("training: checkpoint directory: %w", err)
-			}
-		}
+	} else if err := initNetwork(net, store, cfg); err != nil {
+		return nil, err
 	}
 	opt, err := optimizers.New(cfg.Optimizer, cfg.Hyperparams)
 	if err != nil {
@@ -136,13 +144,113 @@ func Run(cfg Config, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res.Trainer = tr
-	r := &runner{cfg: cfg, opts: opts, res: res, tr: tr, ckpt: ckpt}
-	if !resumed {
-		if err := r.evaluate(); err != nil {
-			return res, err
+	r := &runner{cfg: cfg, opts: opts, res: res, tr: tr}
+	if saved != nil {
+		r.wall0 = saved.WallSeconds
+	}
+	if err := r.begin(saved != nil); err != nil {
+		return res, r.stopped(err)
+	}
+	return res, r.stopped(r.train())
+}
+
+// CheckRunDir makes the checks of the run folder that Run makes before
+// it writes anything (a run held without Resume or Force, a resume with no
+// saved state or with settings that change the result), so that a caller
+// can make them before loading data. Run makes them again under the lock.
+func CheckRunDir(cfg Config, opts Options) error {
+	if opts.Dir == "" {
+		return nil
+	}
+	_, _, err := checkRunDir(cfg, opts)
+	return err
+}
+
+// checkRunDir checks the run folder against the options and, when
+// resuming, reads the saved state and checks cfg against its
+// configuration. It writes nothing.
+func checkRunDir(cfg Config, opts Options) (*SavedState, []ConfigChange, error) {
+	dir := opts.Dir
+	present := presentRunFiles(dir)
+	switch {
+	case opts.Force, len(present) == 0:
+		return nil, nil, nil
+	case !opts.Resume:
+		return nil, nil, fmt.Errorf("training: %s holds a run (%s); use -resume to continue it or -force to replace it",
+			dir, strings.Join(present, ", "))
+	}
+	saved, err := ReadState(dir)
+	if err != nil {
+		if errors.Is(err, ErrNoState) {
+			return nil, nil, fmt.Errorf("training: %s holds a run (%s) but no saved state to resume from "+
+				"(written by an earlier version, or stopped before its first save); use -force to replace it",
+				dir, strings.Join(present, ", "))
+		}
+		return nil, nil, fmt.Errorf("%w; use -force to replace the run", err)
+	}
+	changing, neutral := DiffConfig(saved.Config, cfg)
+	if len(changing) > 0 {
+		list := make([]string, len(changing))
+		for i, c := range changing {
+			list[i] = c.String()
+		}
+		return nil, nil, fmt.Errorf("training: cannot resume the run in %s with different settings: %s "+
+			"(they change the result; only epochs, checkpoint_every, checkpoint_every_steps, data_dir, name and "+
+			"diverge_factor may change); use -force to start a new run", dir, strings.Join(list, "; "))
+	}
+	if cfg.Epochs < saved.Epoch || (cfg.Epochs == saved.Epoch && saved.Step > saved.Epoch*cfg.stepsPerEpoch()) {
+		return nil, nil, fmt.Errorf("training: cannot resume the run in %s with %d epochs: it has completed %d",
+			dir, cfg.Epochs, saved.Epoch)
+	}
+	return saved, neutral, nil
+}
+
+// restoreState loads the saved variables and progress into store and res
+// and records the changed settings in the history.
+func restoreState(saved *SavedState, net stcnn.Network, store *model.Store, res *Result, changes []ConfigChange) error {
+	paths := make([]string, 0, len(saved.Tensors))
+	for p := range saved.Tensors {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	for _, p := range paths {
+		// The state does not record which variables are trainable.
+		store.VariableWithValue(p, saved.Tensors[p]).SetTrainable(false)
+	}
+	if err := net.Restore(store); err != nil {
+		return fmt.Errorf("the saved variables do not match the configuration: %w", err)
+	}
+	res.Epoch, res.Step, res.History = saved.Epoch, saved.Step, saved.History
+	res.SavedEpoch, res.SavedStep = saved.Epoch, saved.Step
+	res.History.Stopped = nil
+	for _, c := range changes {
+		note := fmt.Sprintf("%s changed from %s to %s at step %d", c.Field, c.From, c.To, saved.Step)
+		if c.Field == "epochs" {
+			note = fmt.Sprintf("changed from %s to %s epochs at step %d", c.From, c.To, saved.Step)
+			if res.Config.Epochs > saved.Config.Epochs {
+				note = "extended" + strings.TrimPrefix(note, "changed")
+			}
+		}
+		res.History.Changes = append(res.History.Changes,
+			Change{Epoch: saved.Epoch, Step: saved.Step, Field: c.Field, From: c.From, To: c.To, Note: note})
+	}
+	return nil
+}
+
+// useSaved reports which saved state a resumed run uses and removes a
+// damaged newest unit, so that the next save keeps the good one as state.prev.
+func useSaved(opts Options, saved *SavedState) error {
+	msg := fmt.Sprintf("resuming %s from %s/ (epoch %d, step %d)", opts.Dir, saved.Unit, saved.Epoch, saved.Step)
+	if saved.Damaged != "" {
+		msg += ", the previous good state, because " + saved.Damaged
+		if err := os.RemoveAll(filepath.Join(opts.Dir, stateDir)); err != nil {
+			return fmt.Errorf("training: %w", err)
 		}
 	}
-	return res, r.train()
+	if opts.Notice != nil {
+		opts.Notice(msg)
+	}
+	return nil
 }
 
 func initNetwork(net stcnn.Network, store *model.Store, cfg Config) error {
@@ -161,50 +269,57 @@ type runner struct {
 	opts  Options
 	res   *Result
 	tr    *stcnn.Trainer
-	ckpt  *checkpoint.Handler
 	start time.Time
 	wall0 float64
 }
 
+// begin evaluates the initial weights of a new run and saves its first
+// state, then writes config.json: a folder with config.json has a state.
+func (r *runner) begin(resumed bool) error {
+	if !resumed {
+		if err := r.evaluate(); err != nil {
+			return err
+		}
+		if err := r.save(); err != nil {
+			return err
+		}
+	}
+	if r.opts.Dir == "" {
+		return nil
+	}
+	if err := r.cfg.Save(filepath.Join(r.opts.Dir, "config.json")); err != nil {
+		return err
+	}
+	return r.res.History.Save(r.opts.Dir)
+}
+
 func (r *runner) train() error {
 	cfg, res := r.cfg, r.res
-	stepsPerEpoch := (cfg.TrainSize + cfg.BatchSize - 1) / cfg.BatchSize
-	total := stepsPerEpoch * cfg.Epochs
-	r.start, r.wall0 = time.Now(), res.History.Last().WallSeconds
+	spe := cfg.stepsPerEpoch()
+	total := spe * cfg.Epochs
+	r.start = time.Now()
 	startStep := res.Step
+	if r.stopRequested() {
+		return r.interrupt(res.Epoch + 1)
+	}
 	for epoch := res.Epoch + 1; epoch <= cfg.Epochs; epoch++ {
 		batches, err := datasets.Batches(cfg.TrainSize, cfg.BatchSize, cfg.Seeds().Shuffle+uint64(epoch), !cfg.NoShuffle)
 		if err != nil {
 			return err
 		}
-		for _, idx := range batches {
-			y, err := res.Data.TrainNoisy.Gather(idx)
-			if err != nil {
+		done := res.Step - (epoch-1)*spe // steps of this epoch taken before a resumption
+		for _, idx := range batches[done:] {
+			if err := r.step(epoch, idx, total, startStep); err != nil {
 				return err
 			}
-			x, err := res.Data.TrainClean.Gather(idx)
-			if err != nil {
-				return err
+			if r.stopRequested() {
+				return r.interrupt(epoch)
 			}
-			sr, err := r.tr.Step(y, x)
-			if err != nil {
-				return fmt.Errorf("training: epoch %d, step %d: %w (last good checkpoint kept)", epoch, res.Step+1, err)
-			}
-			res.Step++
-			ev := Event{Epoch: epoch, Epochs: cfg.Epochs, Step: res.Step, TotalSteps: total, Objective: sr.Objective,
-				Elapsed: time.Since(r.start)}
-			if done := res.Step - startStep; done > 0 {
-				ev.ETA = time.Duration(float64(ev.Elapsed) / float64(done) * float64(total-res.Step))
-			}
-			if cfg.EvalEverySteps > 0 && res.Step%cfg.EvalEverySteps == 0 {
-				res.Epoch = epoch - 1 // the epoch in progress is not complete
-				if err := r.evaluateAt(epoch); err != nil {
+			endOfEpoch := res.Step == epoch*spe
+			if cfg.CheckpointEverySteps > 0 && res.Step%cfg.CheckpointEverySteps == 0 && !endOfEpoch {
+				if err := r.save(); err != nil {
 					return err
 				}
-				ev.Record = &res.History.Records[len(res.History.Records)-1]
-			}
-			if r.opts.Progress != nil {
-				r.opts.Progress(ev)
 			}
 		}
 		res.Epoch = epoch
@@ -219,8 +334,9 @@ func (r *runner) train() error {
 			}
 		}
 		last := epoch == cfg.Epochs || epoch == r.opts.StopAfterEpoch
-		if r.ckpt != nil && (last || (cfg.CheckpointEvery > 0 && epoch%cfg.CheckpointEvery == 0)) {
-			if err := r.checkpoint(); err != nil {
+		if last || (cfg.CheckpointEvery > 0 && epoch%cfg.CheckpointEvery == 0) ||
+			(cfg.CheckpointEverySteps > 0 && res.Step%cfg.CheckpointEverySteps == 0) {
+			if err := r.save(); err != nil {
 				return err
 			}
 		}
@@ -236,7 +352,132 @@ func (r *runner) train() error {
 	return nil
 }
 
-func (r *runner) wall() float64 { return r.wall0 + time.Since(r.start).Seconds() }
+// step takes one optimiser step on the batch idx and checks the objective.
+func (r *runner) step(epoch int, idx []int, total, startStep int) error {
+	cfg, res := r.cfg, r.res
+	y, err := res.Data.TrainNoisy.Gather(idx)
+	if err != nil {
+		return err
+	}
+	x, err := res.Data.TrainClean.Gather(idx)
+	if err != nil {
+		return err
+	}
+	sr, err := r.tr.Step(y, x)
+	if err != nil && !math.IsNaN(sr.Objective) && !math.IsInf(sr.Objective, 0) {
+		return &StopError{Stop{Reason: StopFailed, Epoch: epoch, Step: res.Step + 1, Message: fmt.Sprintf(
+			"training: epoch %d, step %d: %v%s", epoch, res.Step+1, err, r.keptNote())}}
+	}
+	res.Step++
+	if err := r.checkObjective(epoch, "the batch objective", sr.Objective); err != nil {
+		return err
+	}
+	ev := Event{Epoch: epoch, Epochs: cfg.Epochs, Step: res.Step, TotalSteps: total, Objective: sr.Objective,
+		Elapsed: time.Since(r.start)}
+	if done := res.Step - startStep; done > 0 {
+		ev.ETA = time.Duration(float64(ev.Elapsed) / float64(done) * float64(total-res.Step))
+	}
+	if cfg.EvalEverySteps > 0 && res.Step%cfg.EvalEverySteps == 0 {
+		res.Epoch = epoch - 1 // the epoch in progress is not complete
+		if err := r.evaluateAt(epoch); err != nil {
+			return err
+		}
+		ev.Record = &res.History.Records[len(res.History.Records)-1]
+	}
+	if r.opts.Progress != nil {
+		r.opts.Progress(ev)
+	}
+	return nil
+}
+
+// checkObjective stops the run when an objective is not finite or exceeds
+// the starting objective (the first record's) by the divergence factor.
+func (r *runner) checkObjective(epoch int, what string, v float64) error {
+	res := r.res
+	var why string
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		why = fmt.Sprintf("%s is %v", what, v)
+	} else if len(res.History.Records) > 0 {
+		start, f := res.History.Records[0].Train.Objective, r.cfg.divergeFactor()
+		if start > 0 && v > f*start {
+			why = fmt.Sprintf("%s %.4g exceeds %g times the starting objective %.4g (diverge_factor)", what, v, f, start)
+		}
+	}
+	if why == "" {
+		return nil
+	}
+	return &StopError{Stop{Reason: StopDiverged, Epoch: epoch, Step: res.Step, Message: fmt.Sprintf(
+		"training: diverged at epoch %d, step %d: %s%s", epoch, res.Step, why, r.keptNote())}}
+}
+
+// keptNote names the saved state a stopped run leaves.
+func (r *runner) keptNote() string {
+	if r.opts.Dir == "" || r.res.SavedStep < 0 {
+		return ""
+	}
+	return fmt.Sprintf("; the saved state (epoch %d, step %d) is kept", r.res.SavedEpoch, r.res.SavedStep)
+}
+
+func (r *runner) stopRequested() bool {
+	select {
+	case <-r.opts.Stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// interrupt saves the state after the step just taken and stops the run.
+func (r *runner) interrupt(epoch int) error {
+	r.res.Epoch = epoch - 1
+	if err := r.save(); err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("training: interrupted after step %d (epoch %d of %d)", r.res.Step, epoch, r.cfg.Epochs)
+	if r.opts.Dir != "" {
+		msg += fmt.Sprintf("; the state is saved in %s", r.opts.Dir)
+	} else {
+		msg += "; nothing was saved (no run folder)"
+	}
+	return &StopError{Stop{Reason: StopInterrupted, Epoch: epoch, Step: r.res.Step, Message: msg}}
+}
+
+// stopped records a StopError in the history files.
+func (r *runner) stopped(err error) error {
+	var se *StopError
+	if !errors.As(err, &se) {
+		return err
+	}
+	r.res.History.Stopped = &se.Stop
+	if r.opts.Dir != "" {
+		if herr := r.res.History.Save(r.opts.Dir); herr != nil {
+			return errors.Join(err, herr)
+		}
+	}
+	return err
+}
+
+func (r *runner) wall() float64 {
+	if r.start.IsZero() {
+		return r.wall0
+	}
+	return r.wall0 + time.Since(r.start).Seconds()
+}
+
+// save writes the state unit (when the run has a folder).
+func (r *runner) save() error {
+	if r.opts.Dir == "" {
+		return nil
+	}
+	res := r.res
+	st := State{Config: r.cfg, Epoch: res.Epoch, Step: res.Step, WallSeconds: r.wall(), History: res.History}
+	st.History.Stopped = nil
+	if err := writeState(r.opts.Dir, st, res.Store); err != nil {
+		return fmt.Errorf("training: saving the state at step %d: %w", res.Step, err)
+	}
+	res.SavedEpoch, res.SavedStep = res.Epoch, res.Step
+	return nil
+}
 
 // evaluate records the metrics at the end of epoch res.Epoch.
 func (r *runner) evaluate() error { return r.evaluateAt(r.res.Epoch) }
@@ -282,38 +523,25 @@ func (r *runner) evaluateAt(epoch int) error {
 		set string
 		m   stcnn.Metrics
 	}{{"training", rec.Train}, {"test", rec.Test}} {
-		for name, v := range map[string]float64{"objective": m.m.Objective, "PSNR": m.m.PSNR, "RLNE": m.m.RLNE} {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("training: evaluation at epoch %d, step %d: %s %s is %v (diverged; last good checkpoint kept)",
-					epoch, res.Step, m.set, name, v)
+		for _, q := range []struct {
+			name string
+			v    float64
+		}{{"objective", m.m.Objective}, {"PSNR", m.m.PSNR}, {"RLNE", m.m.RLNE}} {
+			if math.IsNaN(q.v) || math.IsInf(q.v, 0) {
+				return &StopError{Stop{Reason: StopDiverged, Epoch: epoch, Step: res.Step, Message: fmt.Sprintf(
+					"training: diverged: evaluation at epoch %d, step %d: %s %s is %v%s",
+					epoch, res.Step, m.set, q.name, q.v, r.keptNote())}}
 			}
 		}
+	}
+	if err := r.checkObjective(epoch, "the training objective", rec.Train.Objective); err != nil {
+		return err
 	}
 	res.History.Records = append(res.History.Records, rec)
 	if !r.start.IsZero() {
 		r.start = r.start.Add(time.Since(pause)) // evaluation time is not training time
 	}
 	return nil
-}
-
-func (r *runner) checkpoint() error {
-	if err := r.ckpt.Save(); err != nil {
-		return fmt.Errorf("training: saving checkpoint: %w", err)
-	}
-	p := progressFile{Epoch: r.res.Epoch, Step: r.res.Step, WallSeconds: r.wall(), History: r.res.History}
-	return WriteJSON(filepath.Join(r.opts.Dir, "progress.json"), p)
-}
-
-func readProgress(dir string) (progressFile, error) {
-	var p progressFile
-	data, err := os.ReadFile(filepath.Join(dir, "progress.json"))
-	if err != nil {
-		return p, err
-	}
-	if err := json.Unmarshal(data, &p); err != nil {
-		return p, fmt.Errorf("training: %s: %w", filepath.Join(dir, "progress.json"), err)
-	}
-	return p, nil
 }
 
 // LineProgress returns a Progress callback that writes one line per

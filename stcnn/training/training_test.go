@@ -141,7 +141,7 @@ func TestResumeEqualsUninterrupted(t *testing.T) {
 			}
 			sameWeights(t, weights(t, full.Store), weights(t, resumed.Store))
 			sameHistory(t, full.History, resumed.History)
-			for _, f := range []string{"config.json", "history.csv", "history.json", "progress.json"} {
+			for _, f := range []string{"config.json", "history.csv", "history.json", "state/state.json", "state/variables.bin", "state/manifest.json"} {
 				if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 					t.Errorf("missing output: %v", err)
 				}
