@@ -3,7 +3,9 @@ package datasets
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -114,6 +116,7 @@ func TestCIFAR10Errors(t *testing.T) {
 		{"one byte long", append(slices.Clip(good), 0), "length 6147 bytes is not a multiple of 3073"},
 		{"bad label", cifarBytes(1, 2, 10, 3), "record 2: label 10 out of range [0,9]"},
 		{"bad first label", cifarBytes(255), "record 0: label 255 out of range [0,9]"},
+		{"more than a batch", make([]byte, (cifarBatchRecords+1)*cifarRecordSize), "more than the 10000 records (30730000 bytes) of a CIFAR-10 batch"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := writeFile(t, t.TempDir(), "data_batch_1.bin", tc.data)
@@ -164,6 +167,40 @@ func TestLoadCIFAR10Errors(t *testing.T) {
 		}
 		if want := []uint8{0, 0, 1, 1, 2, 2, 3, 3, 4, 4}; !slices.Equal(im.Labels, want) {
 			t.Errorf("labels %v, want %v", im.Labels, want)
+		}
+	})
+	t.Run("oversized batches", func(t *testing.T) {
+		// Sparse files the size of a batch of 10001 records and of 2^20
+		// records (3.2 GB, 12.9 GB as float32): refused from their size.
+		for _, records := range []int64{cifarBatchRecords + 1, 1 << 20} {
+			dir := t.TempDir()
+			p := writeFile(t, dir, CIFAR10TestFile, cifarBytes(1))
+			if err := os.Truncate(p, records*cifarRecordSize); err != nil {
+				t.Fatal(err)
+			}
+			phrase := fmt.Sprintf("length %d bytes is more than the 10000 records (30730000 bytes) of a CIFAR-10 batch", records*cifarRecordSize)
+			_, err := LoadCIFAR10(dir, Test)
+			wantErr(t, err, p, phrase)
+			_, err = ReadCIFAR10(p)
+			wantErr(t, err, p, phrase)
+		}
+	})
+	t.Run("bad size before reading", func(t *testing.T) {
+		dir := t.TempDir()
+		for _, name := range CIFAR10TrainFiles() {
+			writeFile(t, dir, name, good)
+		}
+		// The last batch is checked before anything is read.
+		p := writeFile(t, dir, "data_batch_5.bin", good[:cifarRecordSize+1])
+		_, err := LoadCIFAR10(dir, Train)
+		wantErr(t, err, p, "length 3074 bytes is not a multiple of 3073")
+	})
+	t.Run("a batch of 1000 records", func(t *testing.T) {
+		dir := t.TempDir()
+		writeFile(t, dir, CIFAR10TestFile, bytes.Repeat(cifarBytes(3), 1000))
+		im, err := LoadCIFAR10(dir, Test)
+		if err != nil || im.N != 1000 {
+			t.Fatalf("N=%v, %v", im, err)
 		}
 	})
 	t.Run("bad split", func(t *testing.T) {

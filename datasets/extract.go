@@ -20,7 +20,8 @@ import (
 // its final name.
 //
 // It is an error if a member name is absolute or leaves the archive root
-// (path traversal), or if any of data_batch_1.bin to data_batch_5.bin and
+// (path traversal), if a batch's size is not that of 1 to 10000 CIFAR-10
+// records (checked before it is written), or if any of data_batch_1.bin to data_batch_5.bin and
 // test_batch.bin is missing from the archive.
 func ExtractCIFAR10(tarGzPath, dir string) error {
 	f, err := os.Open(tarGzPath)
@@ -57,6 +58,9 @@ func ExtractCIFAR10(tarGzPath, dir string) error {
 		if dirPart != CIFAR10DirName+"/" || !strings.HasSuffix(base, ".bin") || !hdr.FileInfo().Mode().IsRegular() {
 			continue
 		}
+		if err := checkCIFAR10Size(tarGzPath+": "+name, hdr.Size); err != nil {
+			return err
+		}
 		if err := extractFile(tr, hdr.Size, outDir, base); err != nil {
 			return wrapf(err, tarGzPath, "extracting %s", name)
 		}
@@ -72,7 +76,7 @@ func ExtractCIFAR10(tarGzPath, dir string) error {
 
 // extractFile copies size bytes from r to dir/base through a temporary file.
 func extractFile(r io.Reader, size int64, dir, base string) (err error) {
-	tmp, err := os.CreateTemp(dir, base+".partial-*")
+	tmp, err := createTemp(dir, base+".partial-")
 	if err != nil {
 		return err
 	}
@@ -89,9 +93,6 @@ func extractFile(r io.Reader, size int64, dir, base string) (err error) {
 		return err
 	}
 	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Chmod(tmp.Name(), 0o644); err != nil {
 		return err
 	}
 	return os.Rename(tmp.Name(), filepath.Join(dir, base))

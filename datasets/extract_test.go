@@ -103,6 +103,8 @@ func TestExtractCIFAR10Errors(t *testing.T) {
 		{"parent traversal", append(cifarTarMembers(), tarMember{name: "../evil.bin", data: evil}), `unsafe path "../evil.bin"`},
 		{"nested traversal", append(cifarTarMembers(), tarMember{name: "cifar-10-batches-bin/../../evil.bin", data: evil}), "unsafe path"},
 		{"absolute", append(cifarTarMembers(), tarMember{name: "/tmp/evil.bin", data: evil}), "unsafe path"},
+		{"batch of a wrong size", append(cifarTarMembers(), tarMember{name: "cifar-10-batches-bin/extra.bin", data: make([]byte, 100)}),
+			"cifar-10-batches-bin/extra.bin: length 100 bytes is not a multiple of 3073"},
 		{"missing batch", cifarTarMembers()[:6], "archive has no cifar-10-batches-bin/data_batch_4.bin"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package datasets
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -111,6 +112,71 @@ func FuzzParseCIFAR10(f *testing.F) {
 			if l > 9 || l != data[i*cifarRecordSize] {
 				t.Fatalf("label %d = %d", i, l)
 			}
+		}
+	})
+}
+
+func FuzzLoadCIFAR10Batch(f *testing.F) {
+	valid := cifarBytes(6, 9)
+	f.Add(valid)
+	f.Add(valid[:len(valid)-1])
+	f.Add(append(valid[:len(valid):len(valid)], 0))
+	f.Add(cifarBytes(10))
+	f.Add([]byte{})
+	// One file per fuzzing process, rewritten for each input: the inputs of
+	// a process run one after another.
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := writeFile(t, dir, CIFAR10TestFile, data)
+		im, err := LoadCIFAR10(dir, Test)
+		checkParsed(t, im, err, path)
+		one, oneErr := ReadCIFAR10(path)
+		checkParsed(t, one, oneErr, path)
+		if (err == nil) != (oneErr == nil) {
+			t.Fatalf("LoadCIFAR10: %v; ReadCIFAR10: %v", err, oneErr)
+		}
+		if err != nil {
+			return
+		}
+		if im.N*cifarRecordSize != len(data) || im.N > cifarBatchRecords || !slices.Equal(im.Pixels, one.Pixels) || !slices.Equal(im.Labels, one.Labels) {
+			t.Fatalf("N=%d from %d bytes, or the two readers differ", im.N, len(data))
+		}
+	})
+}
+
+// FuzzReadIDXFile reads the input as an idx3 and an idx1 file: the file
+// readers, which also check the header against the file's length, must
+// accept exactly what the parsers accept, with the same result.
+func FuzzReadIDXFile(f *testing.F) {
+	images, labels := idxImageBytes(2, 3, 3), idxLabelBytes(5, 0, 4)
+	for _, b := range [][]byte{images, labels} {
+		f.Add(b)
+		f.Add(gzipBytes(f, b))
+		f.Add(b[:len(b)-1])
+		f.Add(append(b[:len(b):len(b)], 7))
+	}
+	f.Add(idxBytes(idxImagesMagic, []uint32{1 << 20, 28, 28}, make([]byte, 64)))
+	f.Add(gzipBytes(f, idxBytes(idxLabelsMagic, []uint32{1 << 28}, make([]byte, 64))))
+	f.Add([]byte{})
+	dir := f.TempDir() // as in FuzzLoadCIFAR10Batch
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := writeFile(t, dir, "input-idx-ubyte", data)
+		im, err := ReadIDXImages(path)
+		checkParsed(t, im, err, path)
+		want, wantErr := ParseIDXImages(bytes.NewReader(data), path)
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("ReadIDXImages: %v; ParseIDXImages: %v", err, wantErr)
+		}
+		if err == nil && (im.N != want.N || im.H != want.H || im.W != want.W || !slices.Equal(im.Pixels, want.Pixels)) {
+			t.Fatal("ReadIDXImages and ParseIDXImages differ")
+		}
+		lbl, err := ReadIDXLabels(path)
+		if err != nil && (lbl != nil || !strings.Contains(err.Error(), path)) {
+			t.Fatalf("labels %v with error %v", lbl, err)
+		}
+		wantLbl, wantErr := ParseIDXLabels(bytes.NewReader(data), path)
+		if (err == nil) != (wantErr == nil) || !slices.Equal(lbl, wantLbl) {
+			t.Fatalf("ReadIDXLabels: %v; ParseIDXLabels: %v", err, wantErr)
 		}
 	})
 }

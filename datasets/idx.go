@@ -20,24 +20,61 @@ const (
 // ReadIDXImages reads an MNIST-style idx3-ubyte image file, gzip-compressed
 // or raw (detected from the gzip magic bytes 1f 8b, not from the name).
 // The result has C = 1 and nil Labels; see ParseIDXImages.
+//
+// The size the header declares is checked against the file's length before
+// the data is read: equal to it after the header for a raw file, within the
+// most a gzip file of that length can expand to (1032 times) for a
+// compressed one.
 func ReadIDXImages(path string) (*Images, error) {
-	f, err := os.Open(path)
+	f, size, err := openSized(path)
 	if err != nil {
-		return nil, fmt.Errorf("datasets: %w", err)
+		return nil, err
 	}
 	defer f.Close()
-	return ParseIDXImages(f, path)
+	return parseIDXImages(f, path, size)
 }
 
 // ReadIDXLabels reads an MNIST-style idx1-ubyte label file, gzip-compressed
-// or raw; see ParseIDXLabels.
+// or raw; see ParseIDXLabels. The header is checked against the file's
+// length as in ReadIDXImages.
 func ReadIDXLabels(path string) ([]uint8, error) {
-	f, err := os.Open(path)
+	f, size, err := openSized(path)
 	if err != nil {
-		return nil, fmt.Errorf("datasets: %w", err)
+		return nil, err
 	}
 	defer f.Close()
-	return ParseIDXLabels(f, path)
+	return parseIDXLabels(f, path, size)
+}
+
+// Limits on the data an IDX header may declare, so that no header can make
+// the reader allocate more than the input can supply.
+const (
+	// idxMaxData is the most data bytes accepted: 1 GiB, twenty times
+	// MNIST's training images (each byte becomes a 4-byte float32).
+	idxMaxData = 1 << 30
+	// maxDeflateRatio bounds how many times its size a deflate stream can
+	// expand to (a 258-byte match in as little as 2 bits).
+	maxDeflateRatio = 1032
+)
+
+// checkIDXSize checks the total data bytes a header declares for what
+// ("pixel data", "label data") against idxMaxData and, when the input's
+// length size is known (>= 0), against it: equal to it less the header for
+// a raw input, within maxDeflateRatio times it for a gzipped one.
+func checkIDXSize(name, what string, total, hdrLen int, size int64, gzipped bool) error {
+	if total > idxMaxData {
+		return errorf(name, "header declares %d bytes of %s, more than the %d this reader accepts", total, what, idxMaxData)
+	}
+	switch {
+	case size < 0:
+	case gzipped && int64(total)+int64(hdrLen) > maxDeflateRatio*size:
+		return errorf(name, "header declares %d bytes of %s, more than a %d-byte gzip file can hold", total, what, size)
+	case !gzipped && int64(total) > size-int64(hdrLen):
+		return errorf(name, "truncated %s: header declares %d bytes, the file holds %d after the header", what, total, max(size-int64(hdrLen), 0))
+	case !gzipped && int64(total) < size-int64(hdrLen):
+		return errorf(name, "unexpected trailing data: header declares %d bytes of %s, the file holds %d after the header", total, what, size-int64(hdrLen))
+	}
+	return nil
 }
 
 // ParseIDXImages parses an idx3-ubyte image file from r, which may be
@@ -49,8 +86,18 @@ func ReadIDXLabels(path string) ([]uint8, error) {
 //
 // It is an error if the magic number is wrong, the header or the pixel data
 // is truncated, a dimension is zero, or data follows the last image.
+//
+// At most 1 GiB of pixel data is accepted; storage grows as data arrives,
+// so a header declaring more than the input holds allocates no more than
+// the input.
 func ParseIDXImages(r io.Reader, name string) (*Images, error) {
-	dims, body, closeFn, err := readIDXHeader(r, name, idxImagesMagic, 3)
+	return parseIDXImages(r, name, -1)
+}
+
+// parseIDXImages is ParseIDXImages for an input of size bytes (-1 if
+// unknown); see checkIDXSize.
+func parseIDXImages(r io.Reader, name string, size int64) (*Images, error) {
+	dims, body, gzipped, closeFn, err := readIDXHeader(r, name, idxImagesMagic, 3)
 	if err != nil {
 		return nil, err
 	}
@@ -62,6 +109,9 @@ func ParseIDXImages(r io.Reader, name string) (*Images, error) {
 	total, ok := mulInts(n, h, w)
 	if !ok {
 		return nil, errorf(name, "header declares %d images of %dx%d, too large", n, h, w)
+	}
+	if err := checkIDXSize(name, "pixel data", total, 16, size, gzipped); err != nil {
+		return nil, err
 	}
 	data, err := readExact(body, total)
 	if err != nil {
@@ -83,7 +133,13 @@ func ParseIDXImages(r io.Reader, name string) (*Images, error) {
 // It is an error if the magic number is wrong, the header or the label data
 // is truncated, the count is zero, or data follows the last label.
 func ParseIDXLabels(r io.Reader, name string) ([]uint8, error) {
-	dims, body, closeFn, err := readIDXHeader(r, name, idxLabelsMagic, 1)
+	return parseIDXLabels(r, name, -1)
+}
+
+// parseIDXLabels is ParseIDXLabels for an input of size bytes (-1 if
+// unknown); see checkIDXSize.
+func parseIDXLabels(r io.Reader, name string, size int64) ([]uint8, error) {
+	dims, body, gzipped, closeFn, err := readIDXHeader(r, name, idxLabelsMagic, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -91,6 +147,9 @@ func ParseIDXLabels(r io.Reader, name string) ([]uint8, error) {
 	n := dims[0]
 	if n == 0 {
 		return nil, errorf(name, "header declares zero labels")
+	}
+	if err := checkIDXSize(name, "label data", n, 8, size, gzipped); err != nil {
+		return nil, err
 	}
 	labels, err := readExact(body, n)
 	if err != nil {
@@ -104,11 +163,11 @@ func ParseIDXLabels(r io.Reader, name string) ([]uint8, error) {
 
 // readIDXHeader reads the IDX header from r (gunzipping if needed), checks
 // its magic number and returns the ndims dimensions and the reader
-// positioned at the data.
-func readIDXHeader(r io.Reader, name string, magic uint32, ndims int) (dims []int, body io.Reader, closeFn func() error, err error) {
-	body, closeBody, err := maybeGunzip(r)
+// positioned at the data, and whether r is gzipped.
+func readIDXHeader(r io.Reader, name string, magic uint32, ndims int) (dims []int, body io.Reader, gzipped bool, closeFn func() error, err error) {
+	body, gzipped, closeBody, err := maybeGunzip(r)
 	if err != nil {
-		return nil, nil, nil, wrapf(err, name, "reading header")
+		return nil, nil, false, nil, wrapf(err, name, "reading header")
 	}
 	defer func() {
 		if err != nil {
@@ -119,21 +178,21 @@ func readIDXHeader(r io.Reader, name string, magic uint32, ndims int) (dims []in
 	hdr, err := readExact(body, hdrLen)
 	if len(hdr) >= 4 {
 		if got := binary.BigEndian.Uint32(hdr); got != magic {
-			return nil, nil, nil, errorf(name, "wrong magic number 0x%08x, want 0x%08x", got, magic)
+			return nil, nil, false, nil, errorf(name, "wrong magic number 0x%08x, want 0x%08x", got, magic)
 		}
 	}
 	if err != nil {
-		return nil, nil, nil, readErr(err, name, "header", len(hdr), hdrLen)
+		return nil, nil, false, nil, readErr(err, name, "header", len(hdr), hdrLen)
 	}
 	dims = make([]int, ndims)
 	for i := range dims {
 		d := binary.BigEndian.Uint32(hdr[4*(i+1):])
 		if uint64(d) > uint64(maxInt) {
-			return nil, nil, nil, errorf(name, "dimension %d too large", d)
+			return nil, nil, false, nil, errorf(name, "dimension %d too large", d)
 		}
 		dims[i] = int(d)
 	}
-	return dims, body, closeBody, nil
+	return dims, body, gzipped, closeBody, nil
 }
 
 // readErr describes a failure to read want bytes of what, got bytes having

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
+	"os"
 	"slices"
 )
 
@@ -14,22 +16,23 @@ import (
 const initialReadSize = 1 << 16
 
 // maybeGunzip returns a reader of the decompressed content of r if r starts
-// with the gzip magic bytes 1f 8b, and a reader of r's bytes otherwise.
-// The returned close function releases the gzip reader, if any.
-func maybeGunzip(r io.Reader) (io.Reader, func() error, error) {
+// with the gzip magic bytes 1f 8b, and a reader of r's bytes otherwise,
+// and whether it was gzipped. The returned close function releases the
+// gzip reader, if any.
+func maybeGunzip(r io.Reader) (io.Reader, bool, func() error, error) {
 	br := bufio.NewReader(r)
 	magic, err := br.Peek(2)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, nil, err
+		return nil, false, nil, err
 	}
 	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, nil, err
+			return nil, true, nil, err
 		}
-		return zr, zr.Close, nil
+		return zr, true, zr.Close, nil
 	}
-	return br, func() error { return nil }, nil
+	return br, false, func() error { return nil }, nil
 }
 
 // readExact reads exactly n bytes from r. Storage grows geometrically as
@@ -53,6 +56,45 @@ func readExact(r io.Reader, n int) ([]byte, error) {
 		}
 	}
 	return buf, nil
+}
+
+// readSized reads the file at path after check(path, size) has accepted
+// its size, allocating only that size. It is an error if the file is
+// shorter or longer than its size when read.
+func readSized(path string, check func(name string, size int64) error) ([]byte, error) {
+	f, size, err := openSized(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := check(path, size); err != nil {
+		return nil, err
+	}
+	data := make([]byte, size)
+	if _, err := io.ReadFull(f, data); err != nil {
+		return nil, wrapf(err, path, "reading")
+	}
+	if err := checkEOF(f, path, len(data)); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// openSized opens the regular file at path and returns its size.
+func openSized(path string) (*os.File, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("datasets: %w", err)
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = errors.New("not a regular file")
+	}
+	if err != nil {
+		f.Close()
+		return nil, 0, wrapf(err, path, "opening")
+	}
+	return f, fi.Size(), nil
 }
 
 // checkEOF reports an error if r yields any more data (or a read error,

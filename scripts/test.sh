@@ -21,7 +21,7 @@ echo "== go test"
 go test -count=1 -timeout 40m ./...
 
 echo "== fuzz (10 s per target)"
-for target in FuzzParseIDXImages FuzzParseIDXLabels FuzzParseCIFAR10; do
+for target in FuzzParseIDXImages FuzzParseIDXLabels FuzzParseCIFAR10 FuzzLoadCIFAR10Batch FuzzReadIDXFile; do
   go test -run='^$' -fuzz="^${target}\$" -fuzztime=10s ./datasets
 done
 
