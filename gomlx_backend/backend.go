@@ -4,20 +4,20 @@
 // The choice, in order:
 //
 //  1. GOMLX_BACKEND, when set, is honoured as GoMLX defines it
-//     ("go", "go:parallelism=4", "xla:cuda", "xla:cpu", ...). A bare "go"
-//     gets SafeGoOptions (see below) so that it cannot hang.
+//     ("go", "go:parallelism=4", "xla:cuda", "xla:cpu", ...).
 //  2. Otherwise XLA with CUDA when a CUDA PJRT plugin is installed,
 //  3. else XLA on the CPU when a CPU PJRT plugin is installed,
-//  4. else the embedded pure-Go backend with SafeGoOptions.
+//  4. else the embedded pure-Go backend with its default options.
 //
 // Plugins are looked up where go-xla looks for them (PJRT_PLUGIN_LIBRARY_PATH,
 // /usr/local/lib/go-xla, ~/.local/lib/go-xla, the system library paths);
 // nothing is downloaded unless Options.AllowDownload is set.
 //
-// The pure-Go backend with its default scheduling hangs intermittently on a
-// 2-core machine (an execution never returns, at 0% CPU). SafeGoOptions is
-// the configuration measured not to hang and to be fastest here; see the
-// package README section in the repository README and TestNoHang.
+// The pure-Go backend runs with its own default parallelism (2 x GOMAXPROCS
+// worker slots): in github.com/gomlx/compute v0.1.14 its executor starts
+// extra goroutines only when a slot is free and always executes on the
+// calling one, so an execution cannot wait for a slot (v0.1.0 waited, and
+// hung on 2 cores; TestNoHang keeps it honest).
 package gomlxbackend
 
 import (
@@ -36,20 +36,6 @@ import (
 
 // EnvVar is the environment variable GoMLX reads its backend configuration from.
 const EnvVar = compute.ConfigEnvVar
-
-// SafeGoOptions is the pure-Go backend configuration used whenever the Go
-// backend is chosen without explicit options.
-//
-// The backend runs independent ops of a graph concurrently, each op holding a
-// slot of a worker pool of 2*GOMAXPROCS slots (4 on 2 cores) while its matrix
-// products wait for more slots for their own workers. With so few slots the
-// pool starves (the hang of NOTES.md: an execution never returns, at 0% CPU;
-// reproduced here with parallelism=2 within a few dual steps). Eight slots
-// leave room for the few concurrent products of these graphs and measured
-// fastest (BenchmarkDualStepP512: 0.92 s with parallelism=8, 1.98 s with
-// ops_sequential, which cannot starve but runs one op at a time; 2 cores);
-// TestNoHang runs 40 consecutive dual steps under a deadline to keep it honest.
-const SafeGoOptions = "parallelism=8"
 
 // Choice describes a selected backend. It is plain data, so it can be logged
 // and written to manifests.
@@ -116,7 +102,7 @@ func Choose(opts Options) (Choice, error) {
 		return Choice{Backend: "xla", Options: name, Device: "cpu", PluginPath: path,
 			Reason: "CPU PJRT plugin found, no CUDA plugin"}, nil
 	}
-	return Choice{Backend: gobackend.BackendName, Options: SafeGoOptions, Device: "cpu",
+	return Choice{Backend: gobackend.BackendName, Device: "cpu",
 		Reason: "no PJRT plugin installed: embedded pure-Go backend"}, nil
 }
 
@@ -125,12 +111,7 @@ func parse(v string, opts Options) (Choice, error) {
 	name, rest, _ := strings.Cut(v, ":")
 	switch name {
 	case gobackend.BackendName:
-		c := Choice{Backend: name, Options: rest, Device: "cpu", Reason: EnvVar + "=" + v}
-		if rest == "" {
-			c.Options = SafeGoOptions
-			c.Reason += " (with the safe default options " + SafeGoOptions + ")"
-		}
-		return c, nil
+		return Choice{Backend: name, Options: rest, Device: "cpu", Reason: EnvVar + "=" + v}, nil
 	case xla.BackendName:
 		plugin, _, _ := strings.Cut(rest, ",")
 		if plugin == "" {

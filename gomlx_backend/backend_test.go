@@ -1,6 +1,8 @@
 package gomlxbackend_test
 
 import (
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -22,15 +24,15 @@ func TestChoose(t *testing.T) {
 		want    gb.Choice
 		wantErr string
 	}{
-		{"nothing installed", nil, none, gb.Choice{Backend: "go", Options: gb.SafeGoOptions, Device: "cpu"}, ""},
+		{"nothing installed", nil, none, gb.Choice{Backend: "go", Device: "cpu"}, ""},
 		{"cuda plugin", nil, cuda, gb.Choice{Backend: "xla", Options: "cuda", Device: "cuda", PluginPath: cuda["cuda"]}, ""},
 		{"cpu plugin only", nil, cpu, gb.Choice{Backend: "xla", Options: "cpu_v0.83.1", Device: "cpu", PluginPath: cpu["cpu_v0.83.1"]}, ""},
-		{"env go bare", map[string]string{"GOMLX_BACKEND": "go"}, cuda, gb.Choice{Backend: "go", Options: gb.SafeGoOptions, Device: "cpu"}, ""},
+		{"env go bare", map[string]string{"GOMLX_BACKEND": "go"}, cuda, gb.Choice{Backend: "go", Device: "cpu"}, ""},
 		{"env go explicit", map[string]string{"GOMLX_BACKEND": "go:ops_sequential"}, cuda, gb.Choice{Backend: "go", Options: "ops_sequential", Device: "cpu"}, ""},
 		{"env xla cuda", map[string]string{"GOMLX_BACKEND": "xla:cuda"}, cuda, gb.Choice{Backend: "xla", Options: "cuda", Device: "cuda", PluginPath: cuda["cuda"]}, ""},
 		{"env xla missing plugin", map[string]string{"GOMLX_BACKEND": "xla:cuda"}, none, gb.Choice{}, `XLA plugin "cuda", which is not installed`},
 		{"env unknown", map[string]string{"GOMLX_BACKEND": "tpu9"}, none, gb.Choice{}, `unknown backend "tpu9"`},
-		{"env empty is unset", map[string]string{"GOMLX_BACKEND": " "}, none, gb.Choice{Backend: "go", Options: gb.SafeGoOptions, Device: "cpu"}, ""},
+		{"env empty is unset", map[string]string{"GOMLX_BACKEND": " "}, none, gb.Choice{Backend: "go", Device: "cpu"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := gb.Choose(gb.Options{LookupEnv: env(tc.env), Plugins: tc.plugins})
@@ -60,12 +62,12 @@ func TestChoiceString(t *testing.T) {
 }
 
 func TestNewGo(t *testing.T) {
-	b, err := gb.New(gb.Choice{Backend: "go", Options: gb.SafeGoOptions}, gb.Options{})
+	b, err := gb.New(gb.Choice{Backend: "go"}, gb.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(b.Description(), "parallelism=8") {
-		t.Fatalf("safe options not applied: %s", b.Description())
+	if want := fmt.Sprintf("parallelism=%d", 2*runtime.GOMAXPROCS(0)); !strings.Contains(b.Description(), want) {
+		t.Fatalf("default options: %s, want %s", b.Description(), want)
 	}
 	if b, err = gb.New(gb.Choice{Backend: "go", Options: "ops_sequential,parallelism=3"}, gb.Options{}); err != nil || !strings.Contains(b.Description(), "parallelism=3") {
 		t.Fatalf("combined options: %v %v", err, b)

@@ -7,7 +7,7 @@ import (
 )
 
 // ExampleChoose shows the choice on a machine without PJRT plugins and
-// without GOMLX_BACKEND: the embedded pure-Go backend with the safe options.
+// without GOMLX_BACKEND: the embedded pure-Go backend with its default options.
 func ExampleChoose() {
 	c, err := gb.Choose(gb.Options{
 		LookupEnv: func(string) (string, bool) { return "", false },
@@ -17,5 +17,5 @@ func ExampleChoose() {
 		panic(err)
 	}
 	fmt.Println(c)
-	// Output: backend=go:parallelism=8 device=cpu (no PJRT plugin installed: embedded pure-Go backend)
+	// Output: backend=go device=cpu (no PJRT plugin installed: embedded pure-Go backend)
 }

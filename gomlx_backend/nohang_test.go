@@ -26,9 +26,9 @@ func (zeros) Sample(_ *rand.Rand, _ dtypes.DType, _ int, dims ...int) (*tensors.
 }
 
 // TestNoHang runs 40 consecutive dual training steps (P = 256 gates, 30
-// MNIST images) on the backend Default chooses, under a deadline. The
-// default Go configuration (4 worker slots on 2 cores) hangs within a few
-// such steps; SafeGoOptions must not.
+// MNIST images) on the backend Default chooses, under a deadline. The Go
+// backend of github.com/gomlx/compute v0.1.0 hung within a few such steps on
+// 2 cores with its default worker slots (4); the current one must not.
 func TestNoHang(t *testing.T) {
 	const steps, deadline = 40, 4 * time.Minute
 	b, choice, err := gb.Default()

@@ -7,6 +7,10 @@
 # python3-torch) for the reference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Go 1.27.3, which go.mod needs: the go command fetches that toolchain from
+# the module proxy on first use (a machine's own Go may be older and pinned
+# with GOTOOLCHAIN=local in its go.env).
+export GOTOOLCHAIN=go1.27.3
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "== Go, plain build"
 go test -run '^$' -bench 'Step(P512|K512)$' -benchtime 5x -count 2 ./stcnn | grep Benchmark

@@ -13,14 +13,22 @@
 #      takes minutes to build on 2 cores, so it is built only when
 #      STCNN_INSTALL_GOPLS=1 (the Docker image sets it).
 #   3. The kernel spec: `gonb --install --force_deps --raw_error` (under
-#      $JUPYTER_DATA_DIR, default ~/.local/share/jupyter/kernels/gonb).
+#      $JUPYTER_DATA_DIR, default ~/.local/share/jupyter/kernels/gonb), with
+#      GOTOOLCHAIN=go1.27.3 and GOEXPERIMENT (default simd) added to the
+#      spec's "env": the kernel runs `go` itself for every cell, also when
+#      Jupyter is started without this script's environment (gonb --install
+#      has no flag for it).
 #
 # Binaries go to $GOBIN, default $(go env GOPATH)/bin (~/go/bin), which must
 # be on PATH when the notebooks run (scripts/notebooks.sh adds it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
-command -v go >/dev/null || { echo "install-notebook-tools: Go is not installed (need Go 1.26)" >&2; exit 1; }
+# Go 1.27.3, which go.mod needs: the go command fetches that toolchain from
+# the module proxy on first use (a machine's own Go may be older and pinned
+# with GOTOOLCHAIN=local in its go.env).
+export GOTOOLCHAIN=go1.27.3
+command -v go >/dev/null || { echo "install-notebook-tools: Go is not installed (any Go from 1.21 on: it fetches Go 1.27.3 itself)" >&2; exit 1; }
 GOBIN="${GOBIN:-$(go env GOPATH)/bin}"
 export GOBIN PATH="$GOBIN:$PATH"
 
@@ -53,4 +61,15 @@ echo "== GoNB kernel spec"
 GONB_FLAGS=(--install --force_deps)
 if [ "${STCNN_GONB_RAW_ERROR:-1}" = 1 ]; then GONB_FLAGS+=(--raw_error); fi
 "$GOBIN/gonb" "${GONB_FLAGS[@]}"
+spec="$(/usr/bin/jupyter kernelspec list --json | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["kernelspecs"]["gonb"]["resource_dir"])')/kernel.json"
+/usr/bin/python3 - "$spec" "$GOTOOLCHAIN" "${GOEXPERIMENT:-simd}" <<'EOF'
+import json, os, sys
+path, toolchain, experiment = sys.argv[1:]
+spec = json.load(open(path))
+spec.setdefault("env", {}).update(GOTOOLCHAIN=toolchain, GOEXPERIMENT=experiment)
+with open(path + ".tmp", "w") as f:
+    json.dump(spec, f, indent=1)
+os.replace(path + ".tmp", path)
+EOF
+echo "kernel env: $(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["env"])' "$spec")"
 /usr/bin/jupyter kernelspec list

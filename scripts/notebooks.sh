@@ -27,6 +27,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 export PATH="/usr/local/go/bin:$PATH"
+# Go 1.27.3, which go.mod needs: the go command fetches that toolchain from
+# the module proxy on first use (a machine's own Go may be older and pinned
+# with GOTOOLCHAIN=local in its go.env).
+export GOTOOLCHAIN=go1.27.3
 # Where scripts/install-notebook-tools.sh put gonb and goimports.
 GOBIN_DIR="$(go env GOBIN)"
 [ -n "$GOBIN_DIR" ] || GOBIN_DIR="$(go env GOPATH)/bin"

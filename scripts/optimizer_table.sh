@@ -10,6 +10,10 @@
 # its rate. K = P = 64 and 3 epochs keep the runs within minutes on 2 cores.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# Go 1.27.3, which go.mod needs: the go command fetches that toolchain from
+# the module proxy on first use (a machine's own Go may be older and pinned
+# with GOTOOLCHAIN=local in its go.env).
+export GOTOOLCHAIN=go1.27.3
 export GOEXPERIMENT="${GOEXPERIMENT:-simd}"
 bin=$(mktemp -d)/train
 go build -o "$bin" ./cmd/train

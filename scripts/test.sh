@@ -5,6 +5,10 @@
 # a short run of each fuzz target, and every figure at the quick scale.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Go 1.27.3, which go.mod needs: the go command fetches that toolchain from
+# the module proxy on first use (a machine's own Go may be older and pinned
+# with GOTOOLCHAIN=local in its go.env).
+export GOTOOLCHAIN=go1.27.3
 export PATH="/usr/local/go/bin:$(go env GOPATH)/bin:$PATH"
 # The Go backend's AVX2/AVX-512 matrix kernels (Go 1.26 experiment); the
 # code is also correct without it, only slower.

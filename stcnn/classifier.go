@@ -198,6 +198,7 @@ func NewClassifierTrainer(backend compute.Backend, store *model.Store, head *Cla
 	var err error
 	if opt != nil {
 		t.stepExec, err = model.NewExec(backend, store, func(_ *model.Scope, images, labels *Node) *Node {
+			readVariablesAtEachCall(store, images.Graph())
 			l := head.Loss(store, images, labels)
 			opt.UpdateGraph(head.Scope(store), images.Graph(), l)
 			return l
@@ -207,6 +208,7 @@ func NewClassifierTrainer(backend compute.Backend, store *model.Store, head *Cla
 		}
 	}
 	t.evalExec, err = model.NewExec(backend, store, func(_ *model.Scope, images, labels *Node) []*Node {
+		readVariablesAtEachCall(store, images.Graph())
 		logits := head.Logits(store, images)
 		ce := loss.SparseCategoricalCrossEntropyLogits([]*Node{InsertAxes(labels, -1)}, []*Node{logits})
 		n := float64(images.Shape().Dim(0))
@@ -334,6 +336,7 @@ func NewDenoiser(backend compute.Backend, store *model.Store, net Network, maxCh
 		maxChunkElements = DefaultMaxChunkElements
 	}
 	exec, err := model.NewExec(backend, store, func(_ *model.Scope, noisy *Node) *Node {
+		readVariablesAtEachCall(store, noisy.Graph())
 		return ConvertDType(net.Predict(store, noisy), dtypes.Float32)
 	})
 	if err != nil {

@@ -155,6 +155,7 @@ func objectiveExec(tb testing.TB, net stcnn.Network, store *model.Store) (func(n
 		}
 	}
 	exec, err := model.NewExec(backend(tb), store, func(_ *model.Scope, noisy, clean *Node) []*Node {
+		stcnn.ReadVariablesAtEachCall(store, noisy.Graph())
 		obj := stcnn.Objective(store, net, noisy, clean)
 		nodes := make([]*Node, len(vars))
 		for i, v := range vars {

@@ -67,7 +67,10 @@ func TestResNetShapesAndSkip(t *testing.T) {
 	cfg := stcnn.ResNetConfig{Blocks: 2, Width: 4, M: 3, Channels: 3, Beta: 1e-3, DType: "float64"}
 	net, store := newResNet(t, cfg, uniformInit{zero: true}, 1)
 	im := tinyImages(2, 6, 5, 3, 3)
-	exec, err := model.NewExec(backend(t), store, func(_ *model.Scope, y *Node) *Node { return net.Predict(store, y) })
+	exec, err := model.NewExec(backend(t), store, func(_ *model.Scope, y *Node) *Node {
+		stcnn.ReadVariablesAtEachCall(store, y.Graph())
+		return net.Predict(store, y)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +221,10 @@ func TestResNetForwardMatchesLoops(t *testing.T) {
 	net, store := newResNet(t, cfg, uniformInit{scale: 2}, 7)
 	const n, h, w = 2, 5, 4
 	im := tinyImages(n, h, w, cfg.Channels, 8)
-	exec, err := model.NewExec(backend(t), store, func(_ *model.Scope, y *Node) *Node { return net.Predict(store, y) })
+	exec, err := model.NewExec(backend(t), store, func(_ *model.Scope, y *Node) *Node {
+		stcnn.ReadVariablesAtEachCall(store, y.Graph())
+		return net.Predict(store, y)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

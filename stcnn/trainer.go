@@ -74,6 +74,7 @@ func NewTrainer(backend compute.Backend, store *model.Store, net Network, opt Gr
 		return nil, err
 	}
 	if t.regExec, err = model.NewExec(backend, store, func(_ *model.Scope, g *Graph) *Node {
+		readVariablesAtEachCall(store, g)
 		return net.Regularizer(store, g)
 	}); err != nil {
 		return nil, err
@@ -91,6 +92,7 @@ func (t *Trainer) Network() Network { return t.net }
 // the gradient of (1/N) sum_n (e_n + rho h_n) for every trainable variable.
 func (t *Trainer) gradGraph(_ *model.Scope, inputs []*Node) []*Node {
 	noisy, clean, invN := inputs[0], inputs[1], inputs[2]
+	readVariablesAtEachCall(t.store, noisy.Graph())
 	terms := t.net.Terms(t.store, noisy, clean, false)
 	se, hinge := ReduceAllSum(terms.SquaredError), ReduceAllSum(terms.Hinge)
 	loss := Mul(invN, Add(se, MulScalar(hinge, t.net.Config().Rho)))
@@ -105,6 +107,7 @@ func (t *Trainer) gradGraph(_ *model.Scope, inputs []*Node) []*Node {
 // updates the variables. Output: the penalty before the update.
 func (t *Trainer) applyGraph(scope *model.Scope, grads []*Node) []*Node {
 	g := grads[0].Graph()
+	readVariablesAtEachCall(t.store, g)
 	nodes := make([]*Node, len(t.trainable))
 	for i, v := range t.trainable {
 		nodes[i] = v.NodeValue(g)
@@ -121,6 +124,7 @@ func (t *Trainer) applyGraph(scope *model.Scope, grads []*Node) []*Node {
 
 // evalGraph: outputs per-image squared error, hinge, ||x||^2 and violations.
 func (t *Trainer) evalGraph(_ *model.Scope, noisy, clean *Node) []*Node {
+	readVariablesAtEachCall(t.store, noisy.Graph())
 	terms := t.net.Terms(t.store, noisy, clean, true)
 	return []*Node{terms.SquaredError, terms.Hinge, perImageSum(Square(clean)), terms.Violations}
 }

@@ -27,6 +27,9 @@ func ExampleNew() {
 	}
 	store := model.NewStore()
 	exec := model.MustNewExec(backend, store, func(scope *model.Scope, g *Graph) *Node {
+		// A graph that updates variables is a training graph: its variables
+		// are then parameters read at each call, never constants.
+		scope.Store().SetTraining(g, true)
 		x := scope.At("model").VariableWithValue("x", 1.0).NodeValue(g)
 		loss := MulScalar(Square(x), 0.5) // ∇f(x) = x.
 		opt.UpdateGraph(scope, g, loss)

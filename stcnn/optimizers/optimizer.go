@@ -34,6 +34,7 @@
 //	opt, err := optimizers.New("asgd", hp)
 //	...
 //	exec, err := model.NewExec(backend, store, func(scope *model.Scope, x *Node) *Node {
+//		scope.Store().SetTraining(x.Graph(), true) // variables as parameters, not constants
 //		loss := lossOf(scope, x)
 //		opt.UpdateGraph(scope, x.Graph(), loss)
 //		return loss

@@ -18,6 +18,9 @@ import (
 )
 
 // backend returns a shared pure-Go backend; "ops_sequential" avoids hangs on small machines.
+// Every update graph below marks itself as training (as GoMLX's train.Trainer
+// does): on this backend a graph that is not training gets its variables as
+// constants, frozen at compile time.
 var backend = sync.OnceValue(func() compute.Backend {
 	b, err := gobackend.New("ops_sequential")
 	if err != nil {
@@ -41,6 +44,7 @@ var (
 func quadraticExec(t *testing.T, store *model.Store, opt optimizer.Interface) *model.Exec {
 	t.Helper()
 	exec, err := model.NewExec(backend(), store, func(scope *model.Scope, g *Graph) *Node {
+		scope.Store().SetTraining(g, true)
 		ms := scope.At("model")
 		x := ms.VariableWithValue("x", x0).NodeValue(g)
 		y := ms.VariableWithValue("y", y0).NodeValue(g)
@@ -543,6 +547,7 @@ func TestConvergenceLeastSquares(t *testing.T) {
 			}
 			store := model.NewStore()
 			exec, err := model.NewExec(backend(), store, func(scope *model.Scope, g *Graph) *Node {
+				scope.Store().SetTraining(g, true)
 				w := scope.At("ls").VariableWithValue("w", []float64{0, 0, 0}).NodeValue(g)
 				residual := Sub(Dot(Const(g, lsA), w).Product(), Const(g, lsB))
 				loss := DivScalar(ReduceAllSum(Square(residual)), 2*float64(len(lsB)))
@@ -764,6 +769,7 @@ func TestUpdateGraphWithGradients(t *testing.T) {
 	opt, _ := New(NameAdam, hp)
 	store := model.NewStore()
 	exec, err := model.NewExec(backend(), store, func(scope *model.Scope, g *Graph) *Node {
+		scope.Store().SetTraining(g, true)
 		ms := scope.At("model")
 		x := ms.VariableWithValue("x", x0).NodeValue(g)
 		y := ms.VariableWithValue("y", y0).NodeValue(g)
@@ -795,6 +801,7 @@ func TestFloat32(t *testing.T) {
 		opt, _ := New(name, hp)
 		store := model.NewStore()
 		exec, err := model.NewExec(backend(), store, func(scope *model.Scope, g *Graph) *Node {
+			scope.Store().SetTraining(g, true)
 			x := scope.At("model").VariableWithValue("x", []float32{1, -2, 0.5}).NodeValue(g)
 			loss := MulScalar(ReduceAllSum(Mul(Const(g, []float32{1, 3, 0.5}), Square(x))), 0.5)
 			opt.UpdateGraph(scope, g, loss)
