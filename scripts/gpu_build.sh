@@ -26,6 +26,8 @@
 # records per batch file.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# Go 1.27.3, which go.mod needs (fetched by the go command itself).
+export GOTOOLCHAIN=go1.27.3
 export GOEXPERIMENT="${GOEXPERIMENT:-simd}"
 export CGO_ENABLED=1
 

