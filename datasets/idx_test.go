@@ -163,7 +163,7 @@ func TestMNISTErrors(t *testing.T) {
 		{"empty file", []byte{}, goodLbl, MNISTTestImages, "truncated header: got 0 of 16 bytes"},
 		{"truncated label header", good, goodLbl[:6], MNISTTestLabels, "truncated header: got 6 of 8 bytes"},
 		{"truncated pixels", good[:len(good)-1], goodLbl, MNISTTestImages, "truncated pixel data: got 11 of 12 bytes"},
-		{"truncated gzipped pixels", gzipBytes(t, good)[:30], goodLbl, MNISTTestImages, "truncated pixel data"},
+		{"truncated gzipped pixels", gzipLevelBytes(t, good, gzip.NoCompression)[:10+5+16+4], goodLbl, MNISTTestImages, "truncated pixel data: got 4 of 12 bytes"},
 		{"truncated labels", good, goodLbl[:len(goodLbl)-1], MNISTTestLabels, "truncated label data: got 2 of 3 bytes"},
 		{"trailing data", append(slices.Clip(good), 0), goodLbl, MNISTTestImages, "unexpected trailing data after 28 bytes"},
 		{"wrong magic images", idxBytes(idxLabelsMagic+1, []uint32{3, 2, 2}, make([]byte, 12)), goodLbl, MNISTTestImages, "wrong magic number 0x00000802, want 0x00000803"},
