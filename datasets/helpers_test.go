@@ -39,8 +39,19 @@ func idxLabelBytes(labels ...byte) []byte {
 // gzipBytes returns data gzip-compressed.
 func gzipBytes(t testing.TB, data []byte) []byte {
 	t.Helper()
+	return gzipLevelBytes(t, data, gzip.DefaultCompression)
+}
+
+// gzipLevelBytes gzips data at a compression level. With gzip.NoCompression
+// the stream is a 10-byte header, one 5-byte stored-block header and data
+// verbatim, whatever the Go version's compressor does.
+func gzipLevelBytes(t testing.TB, data []byte, level int) []byte {
+	t.Helper()
 	var b bytes.Buffer
-	zw := gzip.NewWriter(&b)
+	zw, err := gzip.NewWriterLevel(&b, level)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := zw.Write(data); err != nil {
 		t.Fatal(err)
 	}

@@ -163,7 +163,7 @@ func TestMNISTErrors(t *testing.T) {
 		{"empty file", []byte{}, goodLbl, MNISTTestImages, "truncated header: got 0 of 16 bytes"},
 		{"truncated label header", good, goodLbl[:6], MNISTTestLabels, "truncated header: got 6 of 8 bytes"},
 		{"truncated pixels", good[:len(good)-1], goodLbl, MNISTTestImages, "truncated pixel data: header declares 12 bytes, the file holds 11 after the header"},
-		{"truncated gzipped pixels", gzipBytes(t, good)[:30], goodLbl, MNISTTestImages, "truncated pixel data"},
+		{"truncated gzipped pixels", gzipLevelBytes(t, good, gzip.NoCompression)[:10+5+16+4], goodLbl, MNISTTestImages, "truncated pixel data"},
 		{"truncated labels", good, goodLbl[:len(goodLbl)-1], MNISTTestLabels, "truncated label data: header declares 3 bytes, the file holds 2 after the header"},
 		{"trailing data", append(slices.Clip(good), 0), goodLbl, MNISTTestImages, "unexpected trailing data: header declares 12 bytes of pixel data, the file holds 13 after the header"},
 		{"wrong magic images", idxBytes(idxLabelsMagic+1, []uint32{3, 2, 2}, make([]byte, 12)), goodLbl, MNISTTestImages, "wrong magic number 0x00000802, want 0x00000803"},

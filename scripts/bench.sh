@@ -2,18 +2,19 @@
 # Side-by-side speed and memory check (README "Performance"): one training
 # step of the dual (P = 512) and the primal (K = 512) on 50 MNIST images,
 # Go (plain build and GOEXPERIMENT=simd build) against the PyTorch reference
-# in ../shared/bench/torch_ref.py on the same machine, then the peak memory
-# of a dual step with P = 8000. Needs python3-torch (apt-get install
-# python3-torch) for the reference.
+# in ../shared/bench/torch_ref.py on the same machine, then the time and
+# peak memory of a dual step with P = 8000 (simd build, as the README's
+# commands). Needs python3-torch (apt-get install python3-torch) for the
+# reference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Go 1.27.3, which go.mod needs: the go command fetches that toolchain from
 # the module proxy on first use (a machine's own Go may be older and pinned
 # with GOTOOLCHAIN=local in its go.env).
 export GOTOOLCHAIN=go1.27.3
-echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%F), load$(cut -d' ' -f1-3 /proc/loadavg | sed 's/^/ /')"
 echo "== Go, plain build"
-go test -run '^$' -bench 'Step(P512|K512)$' -benchtime 5x -count 2 ./stcnn | grep Benchmark
+GOEXPERIMENT= go test -run '^$' -bench 'Step(P512|K512)$' -benchtime 5x -count 2 ./stcnn | grep Benchmark
 echo "== Go, GOEXPERIMENT=simd (AVX2/AVX-512 matrix products)"
 GOEXPERIMENT=simd go test -run '^$' -bench 'Step(P512|K512)$' -benchtime 5x -count 2 ./stcnn | grep Benchmark
 ref=../shared/bench/torch_ref.py
@@ -25,5 +26,5 @@ if [ -f "$ref" ] && /usr/bin/python3 -c 'import torch' 2>/dev/null; then
 else
   echo "== PyTorch reference skipped: $ref or python3-torch missing (apt-get install python3-torch)"
 fi
-echo "== memory: one dual step, P = 8000, 50 images"
-go test -run '^$' -bench 'StepP8000$' -benchtime 2x ./stcnn | grep Benchmark
+echo "== time and memory: one dual step, P = 8000, 50 images (GOEXPERIMENT=simd)"
+GOEXPERIMENT=simd go test -run '^$' -bench 'StepP8000$' -benchtime 2x ./stcnn | grep Benchmark

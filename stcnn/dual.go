@@ -86,13 +86,15 @@ func GatePatterns(y, gates *Node, lambda float64) (q, s *Node) {
 		q = MaxScalar(OneMinus(Div(Scalar(g.Graph(), dt, lambda), Abs(g))), 0)
 	}
 	// Comparisons and selects of scalars instead of Sign or bool-to-float
-	// conversions, the two slowest elementwise ops of the Go backend.
+	// conversions, the two slowest elementwise ops of the Go backend (the
+	// selects run vectorised).
 	gr := g.Graph()
 	negative := LessOrEqual(g, Scalar(gr, dt, -lambda))
 	if lambda == 0 {
 		negative = LessThan(g, ScalarZero(gr, dt))
 	}
-	s = Sub(ConvertDType(GreaterOrEqual(g, Scalar(gr, dt, lambda)), dt), ConvertDType(negative, dt))
+	one := Scalar(gr, dt, 1)
+	s = Where(GreaterOrEqual(g, Scalar(gr, dt, lambda)), one, Where(negative, Neg(one), ScalarZero(gr, dt)))
 	return q, s
 }
 
