@@ -3,8 +3,9 @@
 # step of the dual (P = 512) and the primal (K = 512) on 50 MNIST images,
 # Go (plain build and GOEXPERIMENT=simd build) against the PyTorch reference
 # in ../shared/bench/torch_ref.py on the same machine, then the time and
-# peak memory of a dual step with P = 8000 (simd build, as the README's
-# commands). Needs python3-torch (apt-get install python3-torch) for the
+# peak memory of a dual step with P = 8000 and the time of one evaluation
+# (objective, PSNR, RLNE) of a P = 8000 dual on the 10000 MNIST test images
+# (simd build, as the README's commands). Needs python3-torch (apt-get install python3-torch) for the
 # reference.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,3 +29,5 @@ else
 fi
 echo "== time and memory: one dual step, P = 8000, 50 images (GOEXPERIMENT=simd)"
 GOEXPERIMENT=simd go test -run '^$' -bench 'StepP8000$' -benchtime 2x ./stcnn | grep Benchmark
+echo "== time: evaluation of a P = 8000 dual on the 10000 MNIST test images (GOEXPERIMENT=simd)"
+GOEXPERIMENT=simd go test -run '^$' -bench 'EvaluateP8000Test10000$' -benchtime 1x -timeout 60m ./stcnn | grep Benchmark

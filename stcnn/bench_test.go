@@ -7,7 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/convexst/stcnn/datasets"
 	"github.com/convexst/stcnn/stcnn"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // benchSteps times one training step (forward, backward, Adam update) on 50
@@ -53,3 +55,57 @@ func peakRSSKiB() (int, error) {
 	}
 	return 0, fmt.Errorf("VmHWM not found in /proc/self/status")
 }
+
+// benchEvaluate times Trainer.Evaluate (objective, PSNR, RLNE and
+// violations) of a dual network with P gates and uniform random weights on
+// the first n MNIST test images with noise sigma = 0.5.
+func benchEvaluate(b *testing.B, p, n int) {
+	cfg := stcnn.DefaultConfig(stcnn.Dual, 1)
+	cfg.P = p
+	all, err := mnistTest()
+	if err != nil {
+		b.Fatal(err)
+	}
+	clean, err := all.Subset(n, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	noisy, err := datasets.AddGaussianNoise(clean, 0.5, 2)
+	if err != nil {
+		b.Fatal(err)
+	}
+	net, err := stcnn.NewDual(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	store := model.NewStore()
+	if err := net.Init(store, uniformInit{scale: 0.01}, 1); err != nil {
+		b.Fatal(err)
+	}
+	tr, err := stcnn.NewTrainer(backend(b), store, net, nil, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	first, err := all.Subset(1, 1) // compile outside the timing
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := tr.Evaluate(first, first); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m, err := tr.Evaluate(noisy, clean)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(m.PSNR, "PSNR-dB")
+	}
+}
+
+// BenchmarkEvaluateP8000Test10000 is the evaluation at the paper's scale:
+// P = 8000 gates on Table I's 10000 MNIST test images.
+func BenchmarkEvaluateP8000Test10000(b *testing.B) { benchEvaluate(b, 8000, 10000) }
+
+// BenchmarkEvaluateP8000Test200 is the same on 200 images, a quick proxy.
+func BenchmarkEvaluateP8000Test200(b *testing.B) { benchEvaluate(b, 8000, 200) }

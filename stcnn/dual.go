@@ -3,6 +3,7 @@ package stcnn
 import (
 	"fmt"
 
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -77,25 +78,38 @@ func (d *DualModel) Init(store *model.Store, init Initializer, seed uint64) erro
 //
 // For l = 0 ST is the identity and Q = 1 everywhere.
 func GatePatterns(y, gates *Node, lambda float64) (q, s *Node) {
-	g := StopGradient(dotRowsT(gates, y)) // [P, I]; gates are fixed
-	dt := g.DType()
+	g := gateActivations(y, gates)
+	return gateMasks(g, lambda), signRegions(g, lambda, 1)
+}
+
+// gateActivations is g = gates y^T [P, I], outside the gradient (the gates
+// are fixed).
+func gateActivations(y, gates *Node) *Node {
+	return StopGradient(dotRowsT(gates, y))
+}
+
+// gateMasks is Q of GatePatterns for gate activations g (any layout).
+func gateMasks(g *Node, lambda float64) *Node {
 	if lambda == 0 {
-		q = OnesLike(g)
-	} else {
-		// 1 - l/|g| is negative exactly where |g| < l, and -Inf at g = 0.
-		q = MaxScalar(OneMinus(Div(Scalar(g.Graph(), dt, lambda), Abs(g))), 0)
+		return OnesLike(g)
 	}
+	// 1 - l/|g| is negative exactly where |g| < l, and -Inf at g = 0.
+	return MaxScalar(OneMinus(Div(Scalar(g.Graph(), g.DType(), lambda), Abs(g))), 0)
+}
+
+// signRegions is sign * s of GatePatterns for gate activations g (any
+// layout; sign = -1 gives -s, the form the hinge uses).
+func signRegions(g *Node, lambda, sign float64) *Node {
 	// Comparisons and selects of scalars instead of Sign or bool-to-float
 	// conversions, the two slowest elementwise ops of the Go backend (the
 	// selects run vectorised).
-	gr := g.Graph()
+	gr, dt := g.Graph(), g.DType()
 	negative := LessOrEqual(g, Scalar(gr, dt, -lambda))
 	if lambda == 0 {
 		negative = LessThan(g, ScalarZero(gr, dt))
 	}
-	one := Scalar(gr, dt, 1)
-	s = Where(GreaterOrEqual(g, Scalar(gr, dt, lambda)), one, Where(negative, Neg(one), ScalarZero(gr, dt)))
-	return q, s
+	return Where(GreaterOrEqual(g, Scalar(gr, dt, lambda)), Scalar(gr, dt, sign),
+		Where(negative, Scalar(gr, dt, -sign), ScalarZero(gr, dt)))
 }
 
 // DualForward builds sum_j Q_j (.) (y (w'_j - w_j)) for patches y [I, D],
@@ -114,20 +128,45 @@ func DualForward(y, q, w, wPrime *Node) *Node {
 	return ReduceSum(Mul(yt, z), 0)                             // [C, I]
 }
 
-// signedActivations is s_ji y_i.w_jc for one branch w [C*P, D]: [C*P, I];
-// the hinge penalty is sum relu(-signedActivations). For C > 1 the signs are
-// repeated per channel (rows c*P + j).
-func signedActivations(y, s, w *Node) *Node {
-	p := s.Shape().Dim(0)
-	a := dotRowsT(w, y) // [C*P, I]
+// hingeBranch returns, for one branch w [C*P, D] and the negated sign
+// regions negS = -s [P, I], the hinge penalty per pixel,
+//
+//	h_i = sum_jc relu(-s_ji y_i.w_jc) = sum_jc m_jci y_i.w_jc,   m_jci = -s_ji [s_ji y_i.w_jc < 0],
+//
+// [I], and when countViolations is set the number of violated constraints
+// per pixel [I] (else nil). With the violation pattern m held fixed (the
+// hinge is linear in w on each region, and the pattern is the subgradient
+// relu'(0) = 0 of the elementwise form) the sum over gates is the product
+// (w^T m) [D, I]: the hinge and its gradient each read the [C*P, I]
+// pattern once, as products, with no elementwise pass or reduction over
+// [C*P, I] in the backward pass. For C > 1 the signs are repeated per
+// channel (rows c*P + j).
+func hingeBranch(y, negS, w *Node, countViolations bool) (hinge, violations *Node) {
+	p := negS.Shape().Dim(0)
 	if c := w.Shape().Dim(0) / p; c > 1 {
 		parts := make([]*Node, c)
 		for k := range parts {
-			parts[k] = s
+			parts[k] = negS
 		}
-		s = Concatenate(parts, 0)
+		negS = Concatenate(parts, 0)
 	}
-	return Mul(a, s)
+	g, dt := negS.Graph(), negS.DType()
+	a := StopGradient(dotRowsT(w, y)) // [C*P, I]; only its signs are used
+	violated := GreaterThan(Mul(a, negS), ScalarZero(g, dt))
+	m := Where(violated, negS, ScalarZero(g, dt))
+	z := Dot(Transpose(w, 0, 1), m).Product()        // [D, I]
+	hinge = ReduceSum(Mul(Transpose(y, 0, 1), z), 0) // [I]
+	if countViolations {
+		violations = sumRows(Where(violated, ScalarOne(g, dt), ScalarZero(g, dt)))
+	}
+	return hinge, violations
+}
+
+// sumRows is the sum of the rows of x [R, I], [I], as a product with a row
+// of ones (faster than a reduction over the leading axis in the Go backend).
+func sumRows(x *Node) *Node {
+	ones := Ones(x.Graph(), shapes.Make(x.DType(), 1, x.Shape().Dim(0)))
+	return Reshape(Dot(ones, x).Product(), x.Shape().Dim(1))
 }
 
 func (d *DualModel) vars(store *model.Store, g *Graph) (gates, w, wPrime *Node) {
@@ -146,7 +185,7 @@ func (d *DualModel) Restore(store *model.Store) error {
 func (d *DualModel) Predict(store *model.Store, noisy *Node) *Node {
 	gates, w, wPrime := d.vars(store, noisy.Graph())
 	y := Patches(noisy, d.cfg.M)
-	q, _ := GatePatterns(y, gates, d.cfg.Lambda)
+	q := gateMasks(gateActivations(y, gates), d.cfg.Lambda)
 	return pixelsToImages(DualForward(y, q, w, wPrime), noisy.Shape().Dimensions)
 }
 
@@ -156,19 +195,16 @@ func (d *DualModel) Terms(store *model.Store, noisy, clean *Node, countViolation
 	gates, w, wPrime := d.vars(store, noisy.Graph())
 	n := noisy.Shape().Dim(0)
 	y := Patches(noisy, d.cfg.M)
-	q, s := GatePatterns(y, gates, d.cfg.Lambda)
-	se := channelMajorSquaredError(DualForward(y, q, w, wPrime), clean)
+	g := gateActivations(y, gates)
+	se := channelMajorSquaredError(DualForward(y, gateMasks(g, d.cfg.Lambda), w, wPrime), clean)
 	terms := ImageTerms{SquaredError: se}
-	perImage := func(x *Node) *Node { return ReduceSum(Reshape(x, -1, n, y.Shape().Dim(0)/n), 0, 2) }
+	perImage := func(x *Node) *Node { return ReduceSum(Reshape(x, n, -1), 1) }
+	negS := signRegions(g, d.cfg.Lambda, -1)
 	for _, branch := range []*Node{w, wPrime} {
-		signed := signedActivations(y, s, branch)
-		g, dt := signed.Graph(), signed.DType()
-		violated := LessThan(signed, ScalarZero(g, dt))
-		// relu(-a) = -min(a, 0), with Where for a cheap gradient (see SoftThreshold).
-		hinge := Neg(perImage(Where(violated, signed, ScalarZero(g, dt))))
-		terms.Hinge = addOrSet(terms.Hinge, hinge)
+		hinge, violations := hingeBranch(y, negS, branch, countViolations)
+		terms.Hinge = addOrSet(terms.Hinge, perImage(hinge))
 		if countViolations {
-			terms.Violations = addOrSet(terms.Violations, perImage(Where(violated, ScalarOne(g, dt), ScalarZero(g, dt))))
+			terms.Violations = addOrSet(terms.Violations, perImage(violations))
 		}
 	}
 	return terms

@@ -323,3 +323,73 @@ func TestRescaling(t *testing.T) {
 		}
 	}
 }
+
+// TestDualHingeTerms checks the dual's per-image hinge penalty and count of
+// violated sign constraints against their elementwise definitions,
+// sum_jci relu(-s_ji y_i.w_jc) and #{s_ji y_i.w_jc < 0} over both branches,
+// for grey and 2-channel images, with a zero weight row (y_i.w_jc = 0 is not
+// a violation).
+func TestDualHingeTerms(t *testing.T) {
+	for _, c := range []int{1, 2} {
+		cfg := stcnn.DefaultConfig(stcnn.Dual, c)
+		cfg.P, cfg.DType = 5, "float64"
+		net, store := initNetwork(t, cfg, 4)
+		rng := rand.New(rand.NewPCG(6, 6))
+		for v := range net.Scope(store).IterVariables() {
+			if !v.Trainable {
+				continue
+			}
+			vals := make([]float64, v.Shape().Size())
+			for i := range vals[cfg.PatchSize():] { // row 0 stays zero
+				vals[cfg.PatchSize()+i] = 0.5 * rng.NormFloat64()
+			}
+			setFlat(t, v, vals)
+		}
+		exec, err := model.NewExec(backend(t), store, func(_ *model.Scope, noisy, clean *Node) []*Node {
+			stcnn.ReadVariablesAtEachCall(store, noisy.Graph())
+			terms := net.Terms(store, noisy, clean, true)
+			scope := net.Scope(store)
+			n := noisy.Shape().Dim(0)
+			y := stcnn.Patches(noisy, cfg.M)
+			_, s := stcnn.GatePatterns(y, scope.GetVariable("gates").NodeValue(noisy.Graph()), cfg.Lambda)
+			parts := make([]*Node, c)
+			for k := range parts {
+				parts[k] = s
+			}
+			s = Concatenate(parts, 0)
+			var hinge, count *Node
+			for _, name := range []string{"w", "w_prime"} {
+				w := scope.GetVariable(name).NodeValue(noisy.Graph())
+				signed := Mul(Dot(w, y).General([]int{1}, nil, []int{1}, nil), s)
+				perImage := func(x *Node) *Node { return ReduceSum(Reshape(x, -1, n, y.Shape().Dim(0)/n), 0, 2) }
+				h := perImage(MaxScalar(Neg(signed), 0))
+				v := perImage(ConvertDType(LessThan(signed, ZerosLike(signed)), signed.DType()))
+				if hinge == nil {
+					hinge, count = h, v
+				} else {
+					hinge, count = Add(hinge, h), Add(count, v)
+				}
+			}
+			return []*Node{terms.Hinge, hinge, terms.Violations, count}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		clean := tinyImages(3, 5, 4, c, 2)
+		noisy, _ := datasets.AddGaussianNoise(clean, 0.3, 5)
+		out, err := exec.Exec(stcnn.ImagesTensor(noisy, dtypes.Float64), stcnn.ImagesTensor(clean, dtypes.Float64))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := f64(t, out[0]), f64(t, out[1])
+		gotV, wantV := f64(t, out[2]), f64(t, out[3])
+		for i := range want {
+			if want[i] == 0 || wantV[i] == 0 {
+				t.Fatalf("C=%d image %d: no violations, the check would be vacuous", c, i)
+			}
+			if math.Abs(got[i]-want[i]) > 1e-12*want[i] || gotV[i] != wantV[i] {
+				t.Errorf("C=%d image %d: hinge %v, violations %v; want %v, %v", c, i, got[i], gotV[i], want[i], wantV[i])
+			}
+		}
+	}
+}
