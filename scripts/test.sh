@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 # with GOTOOLCHAIN=local in its go.env).
 export GOTOOLCHAIN=go1.27.3
 export PATH="/usr/local/go/bin:$(go env GOPATH)/bin:$PATH"
-# The Go backend's AVX2/AVX-512 matrix kernels (Go 1.26 experiment); the
+# The Go backend's AVX2/AVX-512 matrix kernels (a Go experiment); the
 # code is also correct without it, only slower.
 export GOEXPERIMENT="${GOEXPERIMENT:-simd}"
 start=$SECONDS
