@@ -264,12 +264,7 @@ func cifarCurveOf(h training.History) cifarCurve {
 
 // cifarChunk is how many images one graph execution of net may hold.
 func cifarChunk(net stcnn.Network, im *datasets.Images) int {
-	c := net.Config()
-	hidden := c.K
-	if c.Model == stcnn.Dual {
-		hidden = c.P * c.Outputs()
-	}
-	return max(1, stcnn.DefaultMaxChunkElements/max(1, im.H*im.W*hidden))
+	return stcnn.ChunkImages(im.H*im.W, net.HiddenWidth(), 0)
 }
 
 // cifarPredict returns the trained network's output f(Y) for the noisy images,
@@ -294,7 +289,7 @@ func cifarImageErrors(env Env, res *training.Result, noisy, clean *datasets.Imag
 	if err != nil {
 		return nil, nil, err
 	}
-	dt := net.Config().GoMLXDType()
+	dt := net.DType()
 	per := cifarChunk(net, noisy)
 	for from := 0; from < noisy.N; from += per {
 		to := min(noisy.N, from+per)

@@ -252,8 +252,11 @@ func cifarFig2(env Env) (*Result, error) {
 // the mean of its hidden activation act(Y u_k) over every pixel of the images
 // and the fraction of those activations that are exactly zero.
 func cifarHiddenStats(env Env, res *training.Result, images *datasets.Images) (means, zeroFrac []float64, err error) {
-	net, store := res.Trainer.Network(), res.Store
-	cfg := net.Config()
+	net, ok := res.Trainer.Network().(*stcnn.PrimalModel)
+	if !ok {
+		return nil, nil, fmt.Errorf("reproductions: hidden activations of a %s network: only a primal has filters u_k", res.Trainer.Network().Kind())
+	}
+	store, cfg := res.Store, net.Config()
 	exec, err := model.NewExec(env.Backend, store, func(_ *model.Scope, y *graph.Node) []*graph.Node {
 		u := net.Scope(store).GetVariable("u").NodeValue(y.Graph())
 		h := cfg.Activation.Apply(graph.Einsum("id,kd->ik", stcnn.Patches(y, cfg.M), u), cfg.Lambda)

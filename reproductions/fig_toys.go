@@ -67,13 +67,7 @@ func toyTrain(env Env, cfg stcnn.Config, init initializers.Spec, seed uint64, op
 		return nil, err
 	}
 	store := model.NewStore()
-	switch m := net.(type) {
-	case *stcnn.PrimalModel:
-		err = m.Init(store, init, seed)
-	case *stcnn.DualModel:
-		err = m.Init(store, init, seed)
-	}
-	if err != nil {
+	if err := net.Init(store, init, seed); err != nil {
 		return nil, err
 	}
 	opt, err := optimizers.New(optName, hp)

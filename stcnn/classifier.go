@@ -347,31 +347,24 @@ func NewDenoiser(backend compute.Backend, store *model.Store, net Network, maxCh
 
 // Denoise returns f(Y) for every image of noisy, with noisy's labels.
 func (d *Denoiser) Denoise(noisy *datasets.Images) (*datasets.Images, error) {
-	cfg := d.net.Config()
 	if noisy == nil || noisy.N == 0 {
 		return nil, errors.New("stcnn: Denoise: no images")
 	}
-	if noisy.C != cfg.Channels {
-		return nil, fmt.Errorf("stcnn: Denoise: images have %d channels but the model was configured for %d", noisy.C, cfg.Channels)
+	in, outC := d.net.Channels()
+	if noisy.C != in {
+		return nil, fmt.Errorf("stcnn: Denoise: images have %d channels but the %s network was configured for %d", noisy.C, d.net.Kind(), in)
 	}
-	width := cfg.K
-	if cfg.Model == Dual {
-		width = cfg.P * cfg.Outputs()
-	}
-	// Equal-sized chunks, as Trainer's, so that few shapes are compiled.
-	per := max(1, d.maxChunk/max(1, noisy.H*noisy.W*width))
-	per = (noisy.N + (noisy.N+per-1)/per - 1) / ((noisy.N + per - 1) / per)
-	out := &datasets.Images{N: noisy.N, H: noisy.H, W: noisy.W, C: cfg.Outputs(),
-		Pixels: make([]float32, 0, noisy.N*noisy.H*noisy.W*cfg.Outputs())}
+	out := &datasets.Images{N: noisy.N, H: noisy.H, W: noisy.W, C: outC,
+		Pixels: make([]float32, 0, noisy.N*noisy.H*noisy.W*outC)}
 	if noisy.Labels != nil {
 		out.Labels = append([]uint8(nil), noisy.Labels...)
 	}
-	for from := 0; from < noisy.N; from += per {
-		part, err := noisy.Slice(from, min(noisy.N, from+per))
+	for _, ch := range ChunkRanges(noisy.N, noisy.H*noisy.W, d.net.HiddenWidth(), d.maxChunk) {
+		part, err := noisy.Slice(ch[0], ch[1])
 		if err != nil {
 			return nil, err
 		}
-		res, err := d.exec.Exec(ImagesTensor(part, cfg.GoMLXDType()))
+		res, err := d.exec.Exec(ImagesTensor(part, d.net.DType()))
 		if err != nil {
 			return nil, fmt.Errorf("stcnn: Denoise: %w", err)
 		}

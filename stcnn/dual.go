@@ -3,6 +3,7 @@ package stcnn
 import (
 	"fmt"
 
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -29,8 +30,26 @@ func NewDual(cfg Config) (*DualModel, error) {
 	return &DualModel{cfg: cfg}, nil
 }
 
-// Config implements Network.
+// Config returns the network's hyperparameters.
 func (d *DualModel) Config() Config { return d.cfg }
+
+// Kind implements Network.
+func (d *DualModel) Kind() string { return string(Dual) }
+
+// Channels implements Network.
+func (d *DualModel) Channels() (in, out int) { return d.cfg.Channels, d.cfg.Outputs() }
+
+// DType implements Network.
+func (d *DualModel) DType() dtypes.DType { return d.cfg.GoMLXDType() }
+
+// HiddenWidth implements Network: P gates for each of the C output channels.
+func (d *DualModel) HiddenWidth() int { return d.cfg.P * d.cfg.Outputs() }
+
+// Penalties implements Network: rho and the 2 P C sign constraints per
+// pixel of eq. 24 (one per gate, output channel and branch w, w').
+func (d *DualModel) Penalties() Penalties {
+	return Penalties{Rho: d.cfg.Rho, Constraints: 2 * d.cfg.P * d.cfg.Outputs()}
+}
 
 // Scope implements Network.
 func (d *DualModel) Scope(store *model.Store) *model.Scope {

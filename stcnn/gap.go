@@ -31,7 +31,7 @@ type Gap struct {
 func MeasureGap(backend compute.Backend, tr *Trainer, noisy, clean *datasets.Images) (Gap, error) {
 	dual, ok := tr.Network().(*DualModel)
 	if !ok {
-		return Gap{}, fmt.Errorf("stcnn: MeasureGap needs a dual network, got %s", tr.Network().Config().Model)
+		return Gap{}, fmt.Errorf("stcnn: MeasureGap needs a dual network, got %s", tr.Network().Kind())
 	}
 	dm, err := tr.Evaluate(noisy, clean)
 	if err != nil {

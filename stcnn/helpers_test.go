@@ -99,13 +99,8 @@ func initNetwork(tb testing.TB, cfg stcnn.Config, seed uint64) (stcnn.Network, *
 		tb.Fatal(err)
 	}
 	store := model.NewStore()
-	switch m := net.(type) {
-	case *stcnn.DualModel:
-		err = m.Init(store, uniformInit{zero: true}, seed)
-	case *stcnn.PrimalModel:
-		err = m.Init(store, uniformInit{}, seed)
-	}
-	if err != nil {
+	// The reference's defaults: a dual starts at zero, a primal does not.
+	if err := net.Init(store, uniformInit{zero: cfg.Model == stcnn.Dual}, seed); err != nil {
 		tb.Fatal(err)
 	}
 	return net, store

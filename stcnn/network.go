@@ -29,23 +29,51 @@ type ImageTerms struct {
 	Violations *Node
 }
 
-// Network is a denoiser whose variables live in a model.Store under its own scope.
+// Penalties are the weights of an objective's penalty terms that Trainer
+// needs outside the network's graphs.
+type Penalties struct {
+	// Rho weighs the per-image hinge term of ImageTerms (the dual's sign
+	// constraints, eq. 24); 0 for a network without constraints.
+	Rho float64
+	// Constraints is the number of sign constraints per pixel (2 P C for
+	// the dual, one per gate, output channel and branch w, w'); 0 without.
+	Constraints int
+}
+
+// Network is a trainable model whose variables live in a model.Store under
+// its own scope: the primal (eq. 21) and dual (eq. 22) ST-CNNs, the ResNet
+// denoiser of Fig. 19. Trainer, training.Run and every figure handle
+// networks only through this interface, so none of them asks which kind a
+// network is.
 type Network interface {
-	// Config returns the model's hyperparameters.
-	Config() Config
+	// Kind names the network ("primal", "dual", "resnet") in messages and labels.
+	Kind() string
+	// Channels are the input and output channels of the images.
+	Channels() (in, out int)
+	// DType is the floating-point type of the variables and graphs.
+	DType() dtypes.DType
+	// HiddenWidth is the number of hidden values per pixel of the widest
+	// intermediate (K for the primal, P*C for the dual); Trainer sizes its
+	// memory-bounding chunks by it (ChunkRanges).
+	HiddenWidth() int
+	// Penalties are the weights of the objective's penalty terms.
+	Penalties() Penalties
 	// Scope is the store scope holding the network's variables.
 	Scope(store *model.Store) *model.Scope
-	// Predict builds f(Y) for noisy images [N, H, W, C]; the output has the same shape.
+	// Init creates (or overwrites) the network's variables in store, the
+	// trainable ones drawn from init, every sample from seed.
+	Init(store *model.Store, init Initializer, seed uint64) error
+	// Restore checks that store holds the network's variables with the
+	// right shapes (e.g. after loading a checkpoint, which does not record
+	// which variables are trainable) and marks exactly the trainable ones.
+	Restore(store *model.Store) error
+	// Predict builds f(Y) for noisy images [N, H, W, C]; the output is [N, H, W, C_out].
 	Predict(store *model.Store, noisy *Node) *Node
 	// Terms builds the per-image squared error and (dual) hinge terms, and
 	// when countViolations is set the per-image count of violated constraints.
 	Terms(store *model.Store, noisy, clean *Node, countViolations bool) ImageTerms
 	// Regularizer builds the weight penalty of the objective.
 	Regularizer(store *model.Store, g *Graph) *Node
-	// Restore checks that store holds the network's variables with the
-	// right shapes (e.g. after loading a checkpoint, which does not record
-	// which variables are trainable) and marks exactly the trainable ones.
-	Restore(store *model.Store) error
 }
 
 // New validates cfg and returns the network it describes.
@@ -138,6 +166,6 @@ func channelMajorSquaredError(out, clean *Node) *Node {
 func Objective(store *model.Store, net Network, noisy, clean *Node) *Node {
 	terms := net.Terms(store, noisy, clean, false)
 	n := float64(noisy.Shape().Dim(0))
-	data := DivScalar(Add(ReduceAllSum(terms.SquaredError), MulScalar(ReduceAllSum(terms.Hinge), net.Config().Rho)), n)
+	data := DivScalar(Add(ReduceAllSum(terms.SquaredError), MulScalar(ReduceAllSum(terms.Hinge), net.Penalties().Rho)), n)
 	return Add(data, net.Regularizer(store, noisy.Graph()))
 }

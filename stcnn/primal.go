@@ -3,6 +3,7 @@ package stcnn
 import (
 	"fmt"
 
+	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -30,8 +31,23 @@ func NewPrimal(cfg Config) (*PrimalModel, error) {
 	return &PrimalModel{cfg: cfg}, nil
 }
 
-// Config implements Network.
+// Config returns the network's hyperparameters.
 func (p *PrimalModel) Config() Config { return p.cfg }
+
+// Kind implements Network.
+func (p *PrimalModel) Kind() string { return string(Primal) }
+
+// Channels implements Network.
+func (p *PrimalModel) Channels() (in, out int) { return p.cfg.Channels, p.cfg.Outputs() }
+
+// DType implements Network.
+func (p *PrimalModel) DType() dtypes.DType { return p.cfg.GoMLXDType() }
+
+// HiddenWidth implements Network: the K hidden channels.
+func (p *PrimalModel) HiddenWidth() int { return p.cfg.K }
+
+// Penalties implements Network: the primal has no constraints.
+func (p *PrimalModel) Penalties() Penalties { return Penalties{} }
 
 // Scope implements Network.
 func (p *PrimalModel) Scope(store *model.Store) *model.Scope {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
@@ -100,17 +101,21 @@ func NewResNet(cfg ResNetConfig) (*ResNetModel, error) {
 // ResNetConfig returns the network's own configuration.
 func (r *ResNetModel) ResNetConfig() ResNetConfig { return r.cfg }
 
-// Config implements Network loosely, so that Trainer and MeasureGap-free
-// code paths work unchanged: Model Primal (no hinge, Rho 0), Activation
-// ReLU, Lambda 0, M, Channels, Beta and DType as configured, and K set to
-// m*m*max(Width, C), the widest per-pixel intermediate of the network (a
-// patch matrix), because Trainer sizes its memory-bounding chunks by K.
-// It does not describe a primal ST-CNN: New(r.Config()) builds a different
-// network.
-func (r *ResNetModel) Config() Config {
-	return Config{Model: Primal, K: r.cfg.M * r.cfg.M * max(r.cfg.Width, r.cfg.Channels), M: r.cfg.M,
-		Channels: r.cfg.Channels, Beta: r.cfg.Beta, Activation: ActivationReLU, DType: r.cfg.DType}
-}
+// Kind implements Network.
+func (r *ResNetModel) Kind() string { return "resnet" }
+
+// Channels implements Network: the same C channels in and out.
+func (r *ResNetModel) Channels() (in, out int) { return r.cfg.Channels, r.cfg.Channels }
+
+// DType implements Network.
+func (r *ResNetModel) DType() dtypes.DType { return Config{DType: r.cfg.DType}.GoMLXDType() }
+
+// HiddenWidth implements Network: m*m*max(Width, C), the widest per-pixel
+// intermediate of the network (a patch matrix of a hidden layer).
+func (r *ResNetModel) HiddenWidth() int { return r.cfg.M * r.cfg.M * max(r.cfg.Width, r.cfg.Channels) }
+
+// Penalties implements Network: no constraints.
+func (r *ResNetModel) Penalties() Penalties { return Penalties{} }
 
 // Scope implements Network.
 func (r *ResNetModel) Scope(store *model.Store) *model.Scope {
@@ -137,7 +142,7 @@ func (r *ResNetModel) weightSpecs() (specs []varSpec, fanIns []int) {
 // patch length m*m*C_in of its convolution, Width for the 1x1 output layer,
 // as PyTorch's conv2d), drawn from seed.
 func (r *ResNetModel) Init(store *model.Store, init Initializer, seed uint64) error {
-	scope, dt, rng := r.Scope(store), r.Config().GoMLXDType(), newRNG(seed, 4)
+	scope, dt, rng := r.Scope(store), r.DType(), newRNG(seed, 4)
 	specs, fanIns := r.weightSpecs()
 	for i, s := range specs {
 		if err := sampleInto(scope, s.name, init, rng, dt, fanIns[i], s.dims...); err != nil {

@@ -86,9 +86,8 @@ func TestResNetShapesAndSkip(t *testing.T) {
 			t.Fatalf("zero weights: output %d is %v, want the input %v", i, v, im.Pixels[i])
 		}
 	}
-	c := net.Config()
-	if c.Model != stcnn.Primal || c.Channels != 3 || c.Outputs() != 3 || c.Rho != 0 || c.K != 9*4 || c.Beta != 1e-3 {
-		t.Errorf("Config() = %+v", c)
+	if in, out := net.Channels(); in != 3 || out != 3 || net.Penalties() != (stcnn.Penalties{}) || net.HiddenWidth() != 9*4 {
+		t.Errorf("Channels() = %d, %d, Penalties() = %+v, HiddenWidth() = %d", in, out, net.Penalties(), net.HiddenWidth())
 	}
 	var names []string
 	for v := range net.Scope(store).IterVariables() {

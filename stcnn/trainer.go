@@ -22,11 +22,6 @@ type GradientOptimizer interface {
 	UpdateGraphWithGradients(scope *model.Scope, grads []*Node, lossDType dtypes.DType)
 }
 
-// DefaultMaxChunkElements bounds the hidden layer of one graph execution
-// (images x pixels x P*C or K); 1<<25 float32 values is 128 MiB. A dual
-// step holds a few tensors of this size and some of twice it (both branches).
-const DefaultMaxChunkElements = 1 << 25
-
 // Trainer runs optimisation steps and evaluations of one network.
 //
 // A step over a batch of N images splits the batch into equal chunks whose
@@ -95,7 +90,7 @@ func (t *Trainer) gradGraph(_ *model.Scope, inputs []*Node) []*Node {
 	readVariablesAtEachCall(t.store, noisy.Graph())
 	terms := t.net.Terms(t.store, noisy, clean, false)
 	se, hinge := ReduceAllSum(terms.SquaredError), ReduceAllSum(terms.Hinge)
-	loss := Mul(invN, Add(se, MulScalar(hinge, t.net.Config().Rho)))
+	loss := Mul(invN, Add(se, MulScalar(hinge, t.net.Penalties().Rho)))
 	nodes := make([]*Node, len(t.trainable))
 	for i, v := range t.trainable {
 		nodes[i] = v.NodeValue(noisy.Graph())
@@ -129,25 +124,9 @@ func (t *Trainer) evalGraph(_ *model.Scope, noisy, clean *Node) []*Node {
 	return []*Node{terms.SquaredError, terms.Hinge, perImageSum(Square(clean)), terms.Violations}
 }
 
-// hiddenWidth is the number of hidden values per pixel (P*C gates or K filters).
-func (t *Trainer) hiddenWidth() int {
-	c := t.net.Config()
-	if c.Model == Dual {
-		return c.P * c.Outputs()
-	}
-	return c.K
-}
-
 // chunks splits n images into equal-sized contiguous ranges within the memory bound.
 func (t *Trainer) chunks(n, pixels int) [][2]int {
-	per := max(1, t.maxChunk/max(1, pixels*t.hiddenWidth()))
-	count := (n + per - 1) / per
-	size := (n + count - 1) / count
-	var out [][2]int
-	for from := 0; from < n; from += size {
-		out = append(out, [2]int{from, min(n, from+size)})
-	}
-	return out
+	return ChunkRanges(n, pixels, t.net.HiddenWidth(), t.maxChunk)
 }
 
 // StepResult reports the objective of the batch at the weights before the step.
@@ -160,10 +139,10 @@ func (t *Trainer) Step(noisy, clean *datasets.Images) (StepResult, error) {
 	if t.opt == nil {
 		return StepResult{}, errors.New("stcnn: Step: trainer has no optimiser (evaluation only)")
 	}
-	if err := checkPair(noisy, clean, t.net.Config()); err != nil {
+	if err := CheckPair(noisy, clean, t.net); err != nil {
 		return StepResult{}, err
 	}
-	dt := t.net.Config().GoMLXDType()
+	dt := t.net.DType()
 	invN := scalarTensor(1/float64(noisy.N), dt)
 	var se, hinge float64
 	var acc []*tensors.Tensor
@@ -195,7 +174,7 @@ func (t *Trainer) Step(noisy, clean *datasets.Images) (StepResult, error) {
 	}
 	n := float64(noisy.N)
 	r := StepResult{SquaredError: se / n, Hinge: hinge / n, Regularizer: scalarOf(out[0])}
-	r.Objective = r.SquaredError + r.Regularizer + t.net.Config().Rho*r.Hinge
+	r.Objective = r.SquaredError + r.Regularizer + t.net.Penalties().Rho*r.Hinge
 	if math.IsNaN(r.Objective) || math.IsInf(r.Objective, 0) {
 		return r, fmt.Errorf("stcnn: objective became %v", r.Objective)
 	}
@@ -224,10 +203,10 @@ type Metrics struct {
 
 // Evaluate computes Metrics of the network on (noisy, clean).
 func (t *Trainer) Evaluate(noisy, clean *datasets.Images) (Metrics, error) {
-	if err := checkPair(noisy, clean, t.net.Config()); err != nil {
+	if err := CheckPair(noisy, clean, t.net); err != nil {
 		return Metrics{}, err
 	}
-	dt := t.net.Config().GoMLXDType()
+	dt := t.net.DType()
 	var se, hinge, cleanSq, viol []float64
 	for _, ch := range t.chunks(noisy.N, noisy.H*noisy.W) {
 		y, x, err := chunkTensors(noisy, clean, ch, dt)
@@ -251,14 +230,14 @@ func (t *Trainer) Evaluate(noisy, clean *datasets.Images) (Metrics, error) {
 	if err != nil {
 		return Metrics{}, fmt.Errorf("stcnn: evaluation: %w", err)
 	}
-	cfg := t.net.Config()
+	pen := t.net.Penalties()
 	m := ImageMetrics(se, cleanSq, clean.H*clean.W*clean.C)
 	m.Regularizer = scalarOf(regOut[0])
 	m.Hinge = mean(hinge)
-	if cfg.Model == Dual {
-		m.ViolatedFraction = mean(viol) / float64(noisy.H*noisy.W*2*cfg.P*cfg.Outputs())
+	if pen.Constraints > 0 {
+		m.ViolatedFraction = mean(viol) / float64(noisy.H*noisy.W*pen.Constraints)
 	}
-	m.Objective = m.SquaredError + m.Regularizer + cfg.Rho*m.Hinge
+	m.Objective = m.SquaredError + m.Regularizer + pen.Rho*m.Hinge
 	return m, nil
 }
 
@@ -286,7 +265,9 @@ func mean(x []float64) float64 {
 	return s / float64(len(x))
 }
 
-func checkPair(noisy, clean *datasets.Images, cfg Config) error {
+// CheckPair checks that noisy and clean are a batch of net: the same
+// number and size of images, with net's input and output channels.
+func CheckPair(noisy, clean *datasets.Images, net Network) error {
 	if noisy == nil || clean == nil {
 		return errors.New("stcnn: nil images")
 	}
@@ -297,11 +278,12 @@ func checkPair(noisy, clean *datasets.Images, cfg Config) error {
 	if noisy.N == 0 {
 		return errors.New("stcnn: no images")
 	}
-	if noisy.C != cfg.Channels {
-		return fmt.Errorf("stcnn: images have %d channels but the model was configured for %d", noisy.C, cfg.Channels)
+	in, out := net.Channels()
+	if noisy.C != in {
+		return fmt.Errorf("stcnn: images have %d channels but the %s network was configured for %d", noisy.C, net.Kind(), in)
 	}
-	if clean.C != cfg.Outputs() {
-		return fmt.Errorf("stcnn: targets have %d channels but the model outputs %d", clean.C, cfg.Outputs())
+	if clean.C != out {
+		return fmt.Errorf("stcnn: targets have %d channels but the %s network outputs %d", clean.C, net.Kind(), out)
 	}
 	return nil
 }

@@ -43,7 +43,7 @@ func PredictNetwork(backend compute.Backend, net stcnn.Network, store *model.Sto
 	}
 	out, err := d.Denoise(noisy)
 	if err != nil {
-		return nil, fmt.Errorf("nbutil: predicting with the %s network: %w", net.Config().Model, err)
+		return nil, fmt.Errorf("nbutil: predicting with the %s network: %w", net.Kind(), err)
 	}
 	return out, nil
 }

@@ -70,7 +70,7 @@ func RunAdam(backend compute.Backend, store *model.Store, dual *stcnn.DualModel,
 	}
 	maxChunk := 0
 	if o.ChunkImages > 0 {
-		maxChunk = o.ChunkImages * noisy.H * noisy.W * dual.Config().P * dual.Config().Outputs()
+		maxChunk = o.ChunkImages * noisy.H * noisy.W * dual.HiddenWidth()
 	}
 	tr, err := stcnn.NewTrainer(backend, store, dual, opt, maxChunk)
 	if err != nil {

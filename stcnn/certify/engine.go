@@ -48,7 +48,7 @@ func newEngine(backend compute.Backend, cfg stcnn.Config, gates *tensors.Tensor,
 	if chunkImages <= 0 {
 		// The largest intermediates are [P, I] (masks, activations);
 		// stcnn.DefaultMaxChunkElements of them per chunk, like stcnn.Trainer.
-		chunkImages = max(1, stcnn.DefaultMaxChunkElements/max(1, e.pix*cfg.P*cfg.Outputs()))
+		chunkImages = stcnn.ChunkImages(e.pix, cfg.P*cfg.Outputs(), 0)
 	}
 	maskBytes := int64(2*cfg.P*e.pix*noisy.N) * int64(e.dt.Size())
 	e.ms = maskSource{cached: cacheBytes > 0 && maskBytes <= cacheBytes}

@@ -132,7 +132,7 @@ func Run(cfg Config, opts Options) (*Result, error) {
 		if err := useSaved(opts, saved); err != nil {
 			return nil, err
 		}
-	} else if err := initNetwork(net, store, cfg); err != nil {
+	} else if err := net.Init(store, cfg.Init, cfg.Seeds().Model); err != nil {
 		return nil, err
 	}
 	opt, err := optimizers.New(cfg.Optimizer, cfg.Hyperparams)
@@ -251,17 +251,6 @@ func useSaved(opts Options, saved *SavedState) error {
 		opts.Notice(msg)
 	}
 	return nil
-}
-
-func initNetwork(net stcnn.Network, store *model.Store, cfg Config) error {
-	seed := cfg.Seeds().Model
-	switch m := net.(type) {
-	case *stcnn.PrimalModel:
-		return m.Init(store, cfg.Init, seed)
-	case *stcnn.DualModel:
-		return m.Init(store, cfg.Init, seed)
-	}
-	return fmt.Errorf("training: unknown network %T", net)
 }
 
 type runner struct {
