@@ -3,9 +3,7 @@ package reproductions
 import (
 	"fmt"
 	"math"
-	"os"
 	"strings"
-	"time"
 
 	"github.com/convexst/stcnn/datasets"
 	"github.com/convexst/stcnn/stcnn"
@@ -295,8 +293,7 @@ func runFig18(env Env) (*Result, error) {
 	headName, headHP := fig18HeadOptimizer()
 	res.Settings = fig18Settings{Dataset: training.CIFAR10, Runs: cfgs, Head: stcnn.DefaultClassifierConfig(),
 		HeadOpt: headName, HeadHP: headHP, Sizes: sz, HeadSeed: fig18HeadSeed,
-		Protocol: "Each denoiser is trained epoch by epoch exactly as training.Run trains it (the run is stopped " +
-			"after every epoch and resumed from its checkpoint). After each epoch the frozen denoiser's outputs on " +
+		Protocol: "Each denoiser is trained by training.Run. After each epoch (a hook of the run) the frozen denoiser's outputs on " +
 			"the training and test images are computed, the head (a linear softmax classifier on 4x4 average-pooled " +
 			"denoised images, its own variables and optimiser, warm-started from the previous epoch) is trained on the " +
 			"denoised training images for head_epochs epochs, and its accuracy is measured on the denoised test images.",
@@ -314,50 +311,42 @@ func runFig18(env Env) (*Result, error) {
 	return res, nil
 }
 
-// fig18Curve trains one denoiser epoch by epoch and, after each epoch,
-// trains the head on its outputs and measures the accuracy.
+// fig18Curve trains one denoiser and, after each epoch (a hook of the
+// run), trains the head on its outputs and measures the accuracy.
 func fig18Curve(env Env, cfg training.Config, data *training.Data, sz extraSizes) (test, train, psnr []float64, err error) {
-	ckpt, err := os.MkdirTemp("", "stcnn-fig18-")
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	defer os.RemoveAll(ckpt)
 	htr, err := fig18NewHead(env)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	for e := 1; e <= cfg.Epochs; e++ {
-		run, err := training.Run(cfg, training.Options{Backend: env.Backend, Data: data, Dir: ckpt, Resume: true, StopAfterEpoch: e})
+	afterEpoch := func(run *training.Result, e int) error {
+		trainOut, err := run.Predict(data.TrainNoisy)
 		if err != nil {
-			return nil, nil, nil, err
+			return err
 		}
-		den, err := stcnn.NewDenoiser(env.Backend, run.Store, run.Trainer.Network(), cfg.MaxChunkElements)
+		testOut, err := run.Predict(data.TestNoisy)
 		if err != nil {
-			return nil, nil, nil, err
-		}
-		trainOut, err := den.Denoise(data.TrainNoisy)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		testOut, err := den.Denoise(data.TestNoisy)
-		if err != nil {
-			return nil, nil, nil, err
+			return err
 		}
 		if _, err := htr.Fit(trainOut, sz.HeadEpochs, sz.HeadBatch, fig18HeadSeed+1000*uint64(e)); err != nil {
-			return nil, nil, nil, err
+			return err
 		}
 		mTest, err := htr.Evaluate(testOut)
 		if err != nil {
-			return nil, nil, nil, err
+			return err
 		}
 		mTrain, err := htr.Evaluate(trainOut)
 		if err != nil {
-			return nil, nil, nil, err
+			return err
 		}
 		rec := run.History.Last()
 		test, train, psnr = append(test, mTest.Accuracy), append(train, mTrain.Accuracy), append(psnr, rec.Test.PSNR)
 		env.Logf("fig18 %s epoch %d/%d: test PSNR %.2f dB, head accuracy test %.3f train %.3f", cfg.Name, e, cfg.Epochs,
 			rec.Test.PSNR, mTest.Accuracy, mTrain.Accuracy)
+		return nil
+	}
+	if _, err := training.Run(cfg, training.Options{Backend: env.Backend, Data: data,
+		Hooks: training.Hooks{AfterEpoch: afterEpoch}}); err != nil {
+		return nil, nil, nil, err
 	}
 	return test, train, psnr, nil
 }
@@ -463,8 +452,8 @@ func runFig19(env Env) (*Result, error) {
 	settings := fig19Settings{Dataset: training.CIFAR10, ResNet: sz.ResNet, Sizes: sz,
 		ResNetHP: map[string]optimizers.Hyperparams{},
 		ResNetRun: "same data, noise, seeds, batches and evaluation cadence as the dual run of the same optimiser " +
-			"(training.Config Seeds: Model seed for the weights, Shuffle seed + epoch for the batches); driven by " +
-			"stcnn.Trainer directly because training.Run builds only ST-CNNs",
+			"(training.Config Seeds: Model seed for the weights, Shuffle seed + epoch for the batches), trained by " +
+			"training.Run with the ResNet as the configuration's network",
 		Notes: []string{
 			"Section IV-C: CIFAR-10, N(0, 0.001^2) initialisation of every network, sigma 0.25.",
 			"The paper gives no ResNet architecture; stcnn.ResNetModel documents this one (identity-skip blocks, ReLU, " +
@@ -489,29 +478,18 @@ func runFig19(env Env) (*Result, error) {
 			}
 		}
 		settings.Dual = append(settings.Dual, cfg)
-		run, err := training.Run(cfg, training.Options{Backend: env.Backend, Data: data})
-		var recs []training.Record
-		if run != nil {
-			recs = run.History.Records
-		}
-		c := fig19CurveOf("dual", opt, recs)
+		c, err := fig19Curve(env, "dual", cfg, data)
 		if err != nil {
-			if !fig19Diverged(err) || len(recs) == 0 {
-				return nil, fmt.Errorf("%s: %w", cfg.Name, err)
-			}
-			c.DivergedAt = int(c.Epochs[len(c.Epochs)-1]) + 1
+			return nil, err
 		}
 		curves = append(curves, c)
 
 		hp, _ := optimizers.DefaultHyperparams(opt)
 		hp.LearningRate = extraLearningRates["resnet"][opt]
 		settings.ResNetHP[opt] = hp
-		recs, divergedAt, err := fig19TrainResNet(env, sz.ResNet, opt, hp, cfg, data)
-		if err != nil {
-			return nil, fmt.Errorf("resnet-%s: %w", opt, err)
+		if c, err = fig19Curve(env, "resnet", fig19ResNetConfig(cfg, sz.ResNet, opt, hp), data); err != nil {
+			return nil, err
 		}
-		c = fig19CurveOf("resnet", opt, recs)
-		c.DivergedAt = divergedAt
 		curves = append(curves, c)
 		for _, c := range curves[len(curves)-2:] {
 			note := ""
@@ -586,81 +564,33 @@ func fig19CurveOf(modelName, opt string, recs []training.Record) Fig19Curve {
 	return c
 }
 
-// fig19TrainResNet trains the ResNet as training.Run trains an ST-CNN with the
-// configuration like (its data, seeds, epochs, batches and per-epoch
-// evaluation), with optimiser opt: records at epoch 0 and after every
-// epoch. A NaN or infinity ends the run: divergedAt is then its epoch.
-func fig19TrainResNet(env Env, rc stcnn.ResNetConfig, opt string, hp optimizers.Hyperparams, like training.Config,
-	data *training.Data) (recs []training.Record, divergedAt int, err error) {
-	net, err := stcnn.NewResNet(rc)
+// fig19ResNetConfig is the ResNet's run: the configuration like (its data,
+// seeds, initialisation, epochs, batches and per-epoch evaluation) with the
+// ResNet rc as its network and optimiser opt.
+func fig19ResNetConfig(like training.Config, rc stcnn.ResNetConfig, opt string, hp optimizers.Hyperparams) training.Config {
+	cfg := like
+	cfg.Name, cfg.Model, cfg.ResNet = "resnet-"+opt, stcnn.Config{}, &rc
+	cfg.Optimizer, cfg.Hyperparams, cfg.MeasureGap = opt, hp, false
+	return cfg
+}
+
+// fig19Curve trains one network of Fig. 19. A run that diverges (a NaN, an
+// infinity, or the divergence factor) ends its curve at its last finite
+// evaluation, with DivergedAt the epoch after it.
+func fig19Curve(env Env, modelName string, cfg training.Config, data *training.Data) (Fig19Curve, error) {
+	run, err := training.Run(cfg, training.Options{Backend: env.Backend, Data: data})
+	var recs []training.Record
+	if run != nil {
+		recs = run.History.Records
+	}
+	c := fig19CurveOf(modelName, cfg.Optimizer, recs)
 	if err != nil {
-		return nil, 0, err
-	}
-	store := model.NewStore()
-	seeds := like.Seeds()
-	if err := net.Init(store, initializers.Normal(extraInitStd), seeds.Model); err != nil {
-		return nil, 0, err
-	}
-	o, err := optimizers.New(opt, hp)
-	if err != nil {
-		return nil, 0, err
-	}
-	tr, err := stcnn.NewTrainer(env.Backend, store, net, o, like.MaxChunkElements)
-	if err != nil {
-		return nil, 0, err
-	}
-	start := time.Now()
-	evaluate := func(epoch, step int) error {
-		rec := training.Record{Epoch: epoch, Step: step, LearningRate: hp.LearningRate, WallSeconds: time.Since(start).Seconds()}
-		var err error
-		if rec.Train, err = tr.Evaluate(data.TrainNoisy, data.TrainClean); err != nil {
-			return err
+		if !fig19Diverged(err) || len(recs) == 0 {
+			return c, fmt.Errorf("%s: %w", cfg.Name, err)
 		}
-		if rec.Test, err = tr.Evaluate(data.TestNoisy, data.TestClean); err != nil {
-			return err
-		}
-		for _, v := range []float64{rec.Train.Objective, rec.Train.PSNR, rec.Test.PSNR} {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return fmt.Errorf("evaluation at epoch %d is %v (diverged)", epoch, v)
-			}
-		}
-		recs = append(recs, rec)
-		return nil
+		c.DivergedAt = int(c.Epochs[len(c.Epochs)-1]) + 1
 	}
-	if err := evaluate(0, 0); err != nil {
-		return nil, 0, err
-	}
-	step := 0
-	for epoch := 1; epoch <= like.Epochs; epoch++ {
-		batches, err := datasets.Batches(like.TrainSize, like.BatchSize, seeds.Shuffle+uint64(epoch), !like.NoShuffle)
-		if err != nil {
-			return nil, 0, err
-		}
-		for _, idx := range batches {
-			y, err := data.TrainNoisy.Gather(idx)
-			if err != nil {
-				return nil, 0, err
-			}
-			x, err := data.TrainClean.Gather(idx)
-			if err != nil {
-				return nil, 0, err
-			}
-			if _, err := tr.Step(y, x); err != nil {
-				if fig19Diverged(err) {
-					return recs, epoch, nil
-				}
-				return nil, 0, fmt.Errorf("epoch %d: %w", epoch, err)
-			}
-			step++
-		}
-		if err := evaluate(epoch, step); err != nil {
-			if fig19Diverged(err) {
-				return recs, epoch, nil
-			}
-			return nil, 0, err
-		}
-	}
-	return recs, 0, nil
+	return c, nil
 }
 
 // fig19Verdict compares the final test PSNRs: the paper's claim holds if

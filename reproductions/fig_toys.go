@@ -19,6 +19,7 @@ import (
 	"github.com/convexst/stcnn/stcnn"
 	"github.com/convexst/stcnn/stcnn/initializers"
 	"github.com/convexst/stcnn/stcnn/optimizers"
+	"github.com/convexst/stcnn/stcnn/training"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"gonum.org/v1/plot"
@@ -58,8 +59,8 @@ type toyRun struct {
 	trainer   *stcnn.Trainer
 }
 
-// toyTrain initialises cfg's network from init and seed and runs iters full-batch
-// optimiser steps on the five samples.
+// toyTrain initialises cfg's network from init and seed and trains it with
+// training.Run for iters full-batch optimiser steps on the five samples.
 func toyTrain(env Env, cfg stcnn.Config, init initializers.Spec, seed uint64, optName string, hp optimizers.Hyperparams,
 	iters int, inputs, targets *datasets.Images, label string) (*toyRun, error) {
 	net, err := stcnn.New(cfg)
@@ -70,25 +71,20 @@ func toyTrain(env Env, cfg stcnn.Config, init initializers.Spec, seed uint64, op
 	if err := net.Init(store, init, seed); err != nil {
 		return nil, err
 	}
-	opt, err := optimizers.New(optName, hp)
+	run := &toyRun{Label: label, Seed: seed, Objective: make([]float64, 0, iters+1)}
+	// One epoch is one full-batch step; the run is evaluated once, at the end.
+	tcfg := training.Config{Name: label, Model: cfg, Optimizer: optName, Hyperparams: hp, Dataset: training.Given,
+		TrainSize: inputs.N, Epochs: iters, BatchSize: inputs.N, NoShuffle: true, EvalEverySteps: iters}
+	res, err := training.Run(tcfg, training.Options{Backend: env.Backend, Network: net, Store: store,
+		Data: &training.Data{TrainNoisy: inputs, TrainClean: targets},
+		Hooks: training.Hooks{AfterStep: func(e training.Event) error {
+			run.Objective = append(run.Objective, e.Objective)
+			return nil
+		}}})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", label, err)
 	}
-	tr, err := stcnn.NewTrainer(env.Backend, store, net, opt, 0)
-	if err != nil {
-		return nil, err
-	}
-	run := &toyRun{Label: label, Seed: seed, Objective: make([]float64, 0, iters+1), trainer: tr}
-	for t := 0; t < iters; t++ {
-		r, err := tr.Step(inputs, targets)
-		if err != nil {
-			return nil, fmt.Errorf("%s, step %d: %w", label, t, err)
-		}
-		run.Objective = append(run.Objective, r.Objective)
-	}
-	if run.Final, err = tr.Evaluate(inputs, targets); err != nil {
-		return nil, err
-	}
+	run.trainer, run.Final = res.Trainer, res.History.Last().Train
 	run.Objective = append(run.Objective, run.Final.Objective)
 	env.Logf("  %s: objective %.6g -> %.6g", label, run.Objective[0], run.Final.Objective)
 	return run, nil

@@ -401,21 +401,7 @@ func mnistSpread(v []float64) float64 {
 // the run's memory bound. ASGD runs are predicted at their averaged
 // weights, as package training evaluates them.
 func mnistPredict(env Env, res *training.Result, noisy *datasets.Images) (*datasets.Images, error) {
-	if res.Config.Optimizer == optimizers.NameASGD {
-		if err := optimizers.SwapAveraged(res.Store); err != nil {
-			return nil, err
-		}
-		defer optimizers.SwapAveraged(res.Store)
-	}
-	d, err := stcnn.NewDenoiser(env.Backend, res.Store, res.Trainer.Network(), res.Config.MaxChunkElements)
-	if err != nil {
-		return nil, err
-	}
-	out, err := d.Denoise(noisy)
-	if err != nil {
-		return nil, fmt.Errorf("reproductions: predicting with %s: %w", res.Config.Name, err)
-	}
-	return out, nil
+	return res.Predict(noisy)
 }
 
 // mnistImageErrors returns, per image, the squared error ||xhat_n - x_n||^2

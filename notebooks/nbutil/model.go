@@ -9,7 +9,6 @@ import (
 
 	"github.com/convexst/stcnn/datasets"
 	"github.com/convexst/stcnn/stcnn"
-	"github.com/convexst/stcnn/stcnn/optimizers"
 	"github.com/convexst/stcnn/stcnn/training"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
@@ -22,13 +21,11 @@ func Predict(backend compute.Backend, res *training.Result, noisy *datasets.Imag
 	if res == nil || res.Trainer == nil {
 		return nil, fmt.Errorf("nbutil: Predict needs a training result with its trainer")
 	}
-	if res.Config.Optimizer == optimizers.NameASGD {
-		if err := optimizers.SwapAveraged(res.Store); err != nil {
-			return nil, err
-		}
-		defer optimizers.SwapAveraged(res.Store)
+	out, err := res.Predict(noisy)
+	if err != nil {
+		return nil, fmt.Errorf("nbutil: %w", err)
 	}
-	return PredictNetwork(backend, res.Trainer.Network(), res.Store, res.Config.MaxChunkElements, noisy)
+	return out, nil
 }
 
 // PredictNetwork returns a network's outputs f(Y) for noisy images, by

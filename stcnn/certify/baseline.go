@@ -8,6 +8,7 @@ import (
 	"github.com/convexst/stcnn/datasets"
 	"github.com/convexst/stcnn/stcnn"
 	"github.com/convexst/stcnn/stcnn/optimizers"
+	"github.com/convexst/stcnn/stcnn/training"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -52,66 +53,54 @@ type AdamTrace struct {
 	Best float64 `json:"best"`
 }
 
-// RunAdam trains the dual network in store with Adam through stcnn.Trainer
-// (the project's training step), evaluating the exact objective on all of
-// (noisy, clean) after every epoch.
+// RunAdam trains the dual network in store with Adam by training.Run (the
+// project's training loop), from the weights in store, over contiguous
+// batches visited in order, evaluating the exact objective on all of
+// (noisy, clean) after every epoch; its caps and target are hooks of the run.
 func RunAdam(backend compute.Backend, store *model.Store, dual *stcnn.DualModel, noisy, clean *datasets.Images, o AdamOptions) (*AdamTrace, error) {
 	if o.MaxTime <= 0 && o.MaxEpochs <= 0 {
 		return nil, errors.New("certify: RunAdam needs MaxTime or MaxEpochs")
 	}
-	hp, err := optimizers.DefaultHyperparams("adam")
+	if err := stcnn.CheckPair(noisy, clean, dual); err != nil {
+		return nil, err
+	}
+	hp, err := optimizers.DefaultHyperparams(optimizers.NameAdam)
 	if err != nil {
 		return nil, err
 	}
 	hp.LearningRate = o.LearningRate
-	opt, err := optimizers.New("adam", hp)
-	if err != nil {
-		return nil, err
-	}
-	maxChunk := 0
-	if o.ChunkImages > 0 {
-		maxChunk = o.ChunkImages * noisy.H * noisy.W * dual.HiddenWidth()
-	}
-	tr, err := stcnn.NewTrainer(backend, store, dual, opt, maxChunk)
-	if err != nil {
-		return nil, err
-	}
 	batch := o.BatchSize
 	if batch <= 0 || batch > noisy.N {
 		batch = noisy.N
 	}
+	epochs := o.MaxEpochs
+	if epochs <= 0 {
+		epochs = math.MaxInt32 // MaxTime ends the run
+	}
+	cfg := training.Config{Name: "adam", Model: dual.Config(), Optimizer: optimizers.NameAdam, Hyperparams: hp,
+		Dataset: training.Given, TrainSize: noisy.N, Epochs: epochs, BatchSize: batch, NoShuffle: true}
+	if o.ChunkImages > 0 {
+		cfg.MaxChunkElements = o.ChunkImages * noisy.H * noisy.W * dual.HiddenWidth()
+	}
 	trace := &AdamTrace{Reached: -1, Best: math.Inf(1)}
-	train := time.Duration(0)
-	for epoch := 1; o.MaxEpochs <= 0 || epoch <= o.MaxEpochs; epoch++ {
-		start := time.Now()
-		for from := 0; from < noisy.N; from += batch {
-			to := min(noisy.N, from+batch)
-			ny, err := noisy.Slice(from, to)
-			if err != nil {
-				return nil, err
-			}
-			nx, err := clean.Slice(from, to)
-			if err != nil {
-				return nil, err
-			}
-			if _, err := tr.Step(ny, nx); err != nil {
-				return trace, err
-			}
+	afterEvaluation := func(_ *training.Result, rec training.Record) error {
+		if rec.Epoch == 0 {
+			return nil
 		}
-		train += time.Since(start)
-		m, err := tr.Evaluate(noisy, clean)
-		if err != nil {
-			return trace, err
-		}
-		trace.Points = append(trace.Points, AdamPoint{Epoch: epoch, Seconds: train.Seconds(), Objective: m.Objective})
+		m := rec.Train
+		trace.Points = append(trace.Points, AdamPoint{Epoch: rec.Epoch, Seconds: rec.WallSeconds, Objective: m.Objective})
 		trace.Best = math.Min(trace.Best, m.Objective)
 		if o.Target > 0 && m.Objective <= o.Target {
-			trace.Reached = train.Seconds()
-			break
+			trace.Reached = rec.WallSeconds
+			return training.ErrStopRun
 		}
-		if o.MaxTime > 0 && train >= o.MaxTime && epoch >= o.MinEpochs {
-			break
+		if o.MaxTime > 0 && rec.WallSeconds >= o.MaxTime.Seconds() && rec.Epoch >= o.MinEpochs {
+			return training.ErrStopRun
 		}
+		return nil
 	}
-	return trace, nil
+	_, err = training.Run(cfg, training.Options{Backend: backend, Network: dual, Store: store,
+		Data:  &training.Data{TrainNoisy: noisy, TrainClean: clean},
+		Hooks: training.Hooks{AfterEvaluation: afterEvaluation}})
+	return trace, err
 }

@@ -1,6 +1,7 @@
 package optimizers
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -184,4 +185,22 @@ func SwapAveraged(store *model.Store) error {
 		}
 	}
 	return nil
+}
+
+// AtEvaluationWeights runs evaluate with the weights an optimiser's results
+// are reported at: for ASGD its averaged weights (as torch.optim.ASGD users
+// evaluate it), swapped in around evaluate and swapped back after it; for
+// every other optimiser the weights themselves.
+func AtEvaluationWeights(optName string, store *model.Store, evaluate func() error) error {
+	if normalizeName(optName) != NameASGD {
+		return evaluate()
+	}
+	if err := SwapAveraged(store); err != nil {
+		return err
+	}
+	err := evaluate()
+	if serr := SwapAveraged(store); serr != nil {
+		return errors.Join(err, serr)
+	}
+	return err
 }

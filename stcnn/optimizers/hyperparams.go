@@ -166,19 +166,26 @@ func (hp Hyperparams) validateFor(name string) error {
 	return nil
 }
 
+// Check makes the checks New makes (a known name, hyperparameters valid
+// for it) without building the optimiser.
+func Check(name string, hp Hyperparams) error {
+	n := normalizeName(name)
+	if !slices.Contains(Names(), n) {
+		return unknownNameError(name)
+	}
+	return hp.validateFor(n)
+}
+
 // New creates the named optimizer (one of Names()) with the given hyperparameters,
 // which are validated first. Start from DefaultHyperparams(name) to get PyTorch's defaults.
 //
 // "sgd" and "sgdm" are the same algorithm (torch.optim.SGD) and differ only in their defaults
 // and in the scope holding their state: New("sgd", hp) with hp.Momentum > 0 uses momentum.
 func New(name string, hp Hyperparams) (Interface, error) {
-	n := normalizeName(name)
-	if !slices.Contains(Names(), n) {
-		return nil, unknownNameError(name)
-	}
-	if err := hp.validateFor(n); err != nil {
+	if err := Check(name, hp); err != nil {
 		return nil, err
 	}
+	n := normalizeName(name)
 	o := &opt{name: n, hp: hp}
 	switch n {
 	case NameSGD, NameSGDM:

@@ -21,23 +21,31 @@ import (
 	"github.com/convexst/stcnn/stcnn/optimizers"
 )
 
-// Dataset names.
+// Dataset names. Given is a data set handed to Run in Options.Data (e.g.
+// the five samples of a 1-D toy): it is never loaded, and its images may
+// have any number of channels.
 const (
 	MNIST   = "mnist"
 	CIFAR10 = "cifar10"
+	Given   = "given"
 )
 
 // Config holds every setting of a run. It is saved next to every result.
 type Config struct {
 	// Name labels the run in histories and figures.
 	Name string `json:"name,omitempty"`
-	// Model is the network: kind, K or P, m, lambda, beta, rho, gates, dtype.
-	Model stcnn.Config `json:"model"`
+	// Model is the ST-CNN: kind, K or P, m, lambda, beta, rho, gates,
+	// dtype. It is empty when ResNet is set.
+	Model stcnn.Config `json:"model,omitzero"`
+	// ResNet, when set, makes the network the ResNet denoiser of Fig. 19
+	// instead of an ST-CNN.
+	ResNet *stcnn.ResNetConfig `json:"resnet,omitempty"`
 	// Optimizer is one of optimizers.Names(); Hyperparams are its settings
 	// (PyTorch's defaults where zero, see optimizers.DefaultHyperparams).
 	Optimizer   string                 `json:"optimizer"`
 	Hyperparams optimizers.Hyperparams `json:"hyperparams"`
-	// Init initialises every trainable variable of the model.
+	// Init initialises every trainable variable of the model; it is empty
+	// only for a run that starts from weights in Options.Store.
 	Init initializers.Spec `json:"init"`
 	// Dataset is "mnist" or "cifar10"; DataDir overrides where it is read from.
 	Dataset string `json:"dataset"`
@@ -118,35 +126,60 @@ func DefaultConfig(kind stcnn.ModelKind) Config {
 		CheckpointEvery: 1, DivergeFactor: DefaultDivergeFactor}
 }
 
+// NewNetwork returns the network the configuration trains: the ResNet
+// when ResNet is set, else the ST-CNN of Model. It is the one place that
+// picks a network by its configuration.
+func (c Config) NewNetwork() (stcnn.Network, error) {
+	if c.ResNet != nil {
+		return stcnn.NewResNet(*c.ResNet)
+	}
+	return stcnn.New(c.Model)
+}
+
+// channels is the input channels of the configured network.
+func (c Config) channels() int {
+	if c.ResNet != nil {
+		return c.ResNet.Channels
+	}
+	return c.Model.Channels
+}
+
 // Validate checks every setting and names each one that is wrong.
 func (c Config) Validate() error {
 	var errs []error
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("training: config field %q: %s", field, fmt.Sprintf(format, args...)))
 	}
-	if err := c.Model.Validate(); err != nil {
+	if c.ResNet != nil {
+		if err := c.ResNet.Validate(); err != nil {
+			errs = append(errs, err)
+		}
+		if c.Model != (stcnn.Config{}) {
+			bad("model", "must be empty when resnet is set (the network is the ResNet)")
+		}
+	} else if err := c.Model.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	if err := c.Hyperparams.Validate(); err != nil {
-		bad("hyperparams", "%v", err)
-	}
-	if _, err := optimizers.New(c.Optimizer, c.Hyperparams); err != nil {
+	if err := optimizers.Check(c.Optimizer, c.Hyperparams); err != nil {
 		bad("optimizer", "%v", err)
 	}
-	if err := c.Init.Validate(); err != nil {
-		bad("init", "%v", err)
+	if c.Init != (initializers.Spec{}) {
+		if err := c.Init.Validate(); err != nil {
+			bad("init", "%v", err)
+		}
 	}
 	switch c.Dataset {
 	case MNIST:
-		if c.Model.Channels != 1 {
-			bad("model.channels", "MNIST images have 1 channel, got %d", c.Model.Channels)
+		if c.channels() != 1 {
+			bad("model.channels", "MNIST images have 1 channel, got %d", c.channels())
 		}
 	case CIFAR10:
-		if c.Model.Channels != 3 {
-			bad("model.channels", "CIFAR-10 images have 3 channels, got %d", c.Model.Channels)
+		if c.channels() != 3 {
+			bad("model.channels", "CIFAR-10 images have 3 channels, got %d", c.channels())
 		}
+	case Given:
 	default:
-		bad("dataset", "unknown dataset %q, want %q or %q", c.Dataset, MNIST, CIFAR10)
+		bad("dataset", "unknown dataset %q, want %q, %q or %q (images in Options.Data)", c.Dataset, MNIST, CIFAR10, Given)
 	}
 	if c.TrainSize < 1 {
 		bad("train_size", "must be >= 1, got %d", c.TrainSize)
@@ -178,7 +211,7 @@ func (c Config) Validate() error {
 	if c.MaxChunkElements < 0 {
 		bad("max_chunk_elements", "must be >= 0 (0: the default), got %d", c.MaxChunkElements)
 	}
-	if c.MeasureGap && c.Model.Model != stcnn.Dual {
+	if c.MeasureGap && (c.ResNet != nil || c.Model.Model != stcnn.Dual) {
 		bad("measure_gap", "only a dual network has a gap to measure")
 	}
 	if len(errs) == 0 {

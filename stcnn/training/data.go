@@ -1,6 +1,7 @@
 package training
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/convexst/stcnn/datasets"
@@ -10,6 +11,25 @@ import (
 type Data struct {
 	TrainClean, TrainNoisy *datasets.Images
 	TestClean, TestNoisy   *datasets.Images
+}
+
+// check makes sure data handed to Run are the configuration's: the
+// training and test sizes, noisy and clean images paired.
+func (d *Data) check(c Config) error {
+	if d.TrainClean == nil || d.TrainNoisy == nil {
+		return errors.New("training: Options.Data has no training images")
+	}
+	if d.TrainClean.N != c.TrainSize || d.TrainNoisy.N != c.TrainSize {
+		return fmt.Errorf("training: Options.Data has %d training images, config field \"train_size\" says %d", d.TrainClean.N, c.TrainSize)
+	}
+	test := 0
+	if d.TestClean != nil {
+		test = d.TestClean.N
+	}
+	if test != c.TestSize || (d.TestNoisy == nil) != (d.TestClean == nil) {
+		return fmt.Errorf("training: Options.Data has %d test images, config field \"test_size\" says %d", test, c.TestSize)
+	}
+	return nil
 }
 
 // LoadData reads the configured data set, draws the seeded subsets and adds
@@ -34,6 +54,8 @@ func LoadData(c Config) (*Data, error) {
 		if train, err = datasets.LoadCIFAR10(dir, datasets.Train); err == nil && c.TestSize > 0 {
 			test, err = datasets.LoadCIFAR10(dir, datasets.Test)
 		}
+	case Given:
+		return nil, errors.New("training: dataset \"given\" is not loaded: hand its images to Run in Options.Data")
 	default:
 		return nil, fmt.Errorf("training: unknown dataset %q", c.Dataset)
 	}

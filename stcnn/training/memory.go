@@ -49,7 +49,14 @@ func (c Config) EstimateMemory() MemoryEstimate {
 	b := float64(m.GoMLXDType().Size())
 	d, out := float64(m.PatchSize()), float64(m.Outputs())
 	var fixed, trainable, width float64
-	if m.Model == stcnn.Dual {
+	if r := c.ResNet; r != nil {
+		m = stcnn.Config{Channels: r.Channels, DType: r.DType}
+		b = float64(m.GoMLXDType().Size())
+		mm, wd, ch := float64(r.M*r.M), float64(r.Width), float64(r.Channels)
+		d = mm * max(wd, ch)
+		trainable = mm*ch*wd + float64(2*r.Blocks)*mm*wd*wd + wd*ch
+		width = d
+	} else if m.Model == stcnn.Dual {
 		p := float64(m.P)
 		fixed, trainable, width = p*d, 2*p*out*d, p*out
 	} else {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/convexst/stcnn/datasets"
 	"github.com/convexst/stcnn/stcnn"
+	"github.com/convexst/stcnn/stcnn/initializers"
 	"github.com/convexst/stcnn/stcnn/optimizers"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
@@ -60,7 +61,37 @@ type Options struct {
 	// is saved (when Dir is set) and Run returns a *StopError with reason
 	// StopInterrupted.
 	Stop <-chan struct{}
+	// Network overrides Config.NewNetwork (a network built by the caller);
+	// it must be the network the configuration describes.
+	Network stcnn.Network
+	// Store, when set, holds the network's initial variables (created by
+	// the caller, e.g. the same weights handed to another method): Run
+	// trains them in place instead of creating them from Config.Init. It
+	// cannot be combined with Dir.
+	Store *model.Store
+	// Hooks are called as the run proceeds.
+	Hooks Hooks
 }
+
+// Hooks are per-step, per-evaluation and per-epoch work done inside a run
+// (a figure's measurements, a stopping rule), so that the run is never
+// restarted to do it. A hook that returns ErrStopRun ends the run there
+// without error (its state is saved when the run has a folder); any other
+// error ends it with that error.
+type Hooks struct {
+	// AfterStep is called after every optimiser step, with the event
+	// Progress receives.
+	AfterStep func(Event) error
+	// AfterEvaluation is called after every evaluation, the one of the
+	// initial weights (epoch 0) included, with its record.
+	AfterEvaluation func(*Result, Record) error
+	// AfterEpoch is called at the end of every epoch, after its
+	// evaluation and save.
+	AfterEpoch func(res *Result, epoch int) error
+}
+
+// ErrStopRun, returned by a hook, ends the run early without error.
+var ErrStopRun = errors.New("training: run ended by a hook")
 
 // Result is a finished (or stopped) run.
 type Result struct {
@@ -74,6 +105,27 @@ type Result struct {
 	// SavedEpoch and SavedStep are where the state in Dir was last saved
 	// (-1 when nothing was saved).
 	SavedEpoch, SavedStep int
+
+	backend compute.Backend
+}
+
+// Predict returns the trained network's outputs f(Y) for noisy images, at
+// the weights the run is evaluated at (ASGD's averaged weights, see
+// optimizers.AtEvaluationWeights), in chunks within the run's memory bound.
+func (res *Result) Predict(noisy *datasets.Images) (*datasets.Images, error) {
+	var out *datasets.Images
+	err := optimizers.AtEvaluationWeights(res.Config.Optimizer, res.Store, func() error {
+		d, err := stcnn.NewDenoiser(res.backend, res.Store, res.Trainer.Network(), res.Config.MaxChunkElements)
+		if err != nil {
+			return err
+		}
+		out, err = d.Denoise(noisy)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("training: predicting with %s: %w", res.Config.Name, err)
+	}
+	return out, nil
 }
 
 // HasRun reports whether dir holds a run (any of the files a run writes).
@@ -91,6 +143,9 @@ func Run(cfg Config, opts Options) (*Result, error) {
 	}
 	if opts.Resume && opts.Force {
 		return nil, errors.New("training: Options.Resume and Options.Force exclude each other")
+	}
+	if opts.Store != nil && opts.Dir != "" {
+		return nil, errors.New("training: Options.Store (caller's weights) cannot be combined with a run folder")
 	}
 	var saved *SavedState
 	var changes []ConfigChange
@@ -118,13 +173,22 @@ func Run(cfg Config, opts Options) (*Result, error) {
 		if data, err = LoadData(cfg); err != nil {
 			return nil, err
 		}
-	}
-	net, err := stcnn.New(cfg.Model)
-	if err != nil {
+	} else if err := data.check(cfg); err != nil {
 		return nil, err
 	}
-	store := model.NewStore()
-	res := &Result{Config: cfg, Store: store, Data: data, History: History{Name: cfg.Name}, SavedEpoch: -1, SavedStep: -1}
+	net := opts.Network
+	if net == nil {
+		var err error
+		if net, err = cfg.NewNetwork(); err != nil {
+			return nil, err
+		}
+	}
+	store := opts.Store
+	if store == nil {
+		store = model.NewStore()
+	}
+	res := &Result{Config: cfg, Store: store, Data: data, History: History{Name: cfg.Name}, SavedEpoch: -1, SavedStep: -1,
+		backend: opts.Backend}
 	if saved != nil {
 		if err := restoreState(saved, net, store, res, changes); err != nil {
 			return nil, fmt.Errorf("training: %s/%s: %w", opts.Dir, saved.Unit, err)
@@ -132,6 +196,12 @@ func Run(cfg Config, opts Options) (*Result, error) {
 		if err := useSaved(opts, saved); err != nil {
 			return nil, err
 		}
+	} else if opts.Store != nil {
+		if err := net.Restore(store); err != nil {
+			return nil, fmt.Errorf("training: Options.Store: %w", err)
+		}
+	} else if cfg.Init == (initializers.Spec{}) {
+		return nil, errors.New("training: config field \"init\" is empty (allowed only with weights in Options.Store)")
 	} else if err := net.Init(store, cfg.Init, cfg.Seeds().Model); err != nil {
 		return nil, err
 	}
@@ -148,10 +218,14 @@ func Run(cfg Config, opts Options) (*Result, error) {
 	if saved != nil {
 		r.wall0 = saved.WallSeconds
 	}
-	if err := r.begin(saved != nil); err != nil {
-		return res, r.stopped(err)
+	err = r.begin(saved != nil)
+	if err == nil {
+		err = r.train()
 	}
-	return res, r.stopped(r.train())
+	if errors.Is(err, ErrStopRun) {
+		return res, r.save()
+	}
+	return res, r.stopped(err)
 }
 
 // CheckRunDir makes the checks of the run folder that Run makes before
@@ -334,6 +408,11 @@ func (r *runner) train() error {
 				return err
 			}
 		}
+		if h := r.opts.Hooks.AfterEpoch; h != nil {
+			if err := h(res, epoch); err != nil {
+				return err
+			}
+		}
 		if epoch == r.opts.StopAfterEpoch {
 			break
 		}
@@ -375,6 +454,9 @@ func (r *runner) step(epoch int, idx []int, total, startStep int) error {
 	}
 	if r.opts.Progress != nil {
 		r.opts.Progress(ev)
+	}
+	if h := r.opts.Hooks.AfterStep; h != nil {
+		return h(ev)
 	}
 	return nil
 }
@@ -478,35 +560,25 @@ func (r *runner) evaluateAt(epoch int) error {
 		rec.WallSeconds = r.wall()
 	}
 	pause := time.Now()
-	// ASGD is evaluated at its averaged weights, as torch.optim.ASGD users do.
-	if cfg.Optimizer == "asgd" {
-		if err := optimizers.SwapAveraged(res.Store); err != nil {
+	err := optimizers.AtEvaluationWeights(cfg.Optimizer, res.Store, func() error {
+		var err error
+		if rec.Train, err = r.tr.Evaluate(res.Data.TrainNoisy, res.Data.TrainClean); err != nil {
 			return err
 		}
-		defer optimizers.SwapAveraged(res.Store)
-	}
-	var err error
-	if rec.Train, err = r.tr.Evaluate(res.Data.TrainNoisy, res.Data.TrainClean); err != nil {
-		return err
-	}
-	if res.Data.TestNoisy != nil {
-		if rec.Test, err = r.tr.Evaluate(res.Data.TestNoisy, res.Data.TestClean); err != nil {
-			return err
-		}
-	}
-	if cfg.MeasureGap {
-		g, err := stcnn.MeasureGap(r.opts.Backend, r.tr, res.Data.TrainNoisy, res.Data.TrainClean)
-		if err != nil {
-			return err
-		}
-		rec.TrainGap = &g
 		if res.Data.TestNoisy != nil {
-			g, err := stcnn.MeasureGap(r.opts.Backend, r.tr, res.Data.TestNoisy, res.Data.TestClean)
-			if err != nil {
+			if rec.Test, err = r.tr.Evaluate(res.Data.TestNoisy, res.Data.TestClean); err != nil {
 				return err
 			}
-			rec.TestGap = &g
 		}
+		if cfg.MeasureGap {
+			if rec.TrainGap, rec.TestGap, err = measureGaps(r.opts.Backend, r.tr, res.Data); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for _, m := range []struct {
 		set string
@@ -530,7 +602,27 @@ func (r *runner) evaluateAt(epoch int) error {
 	if !r.start.IsZero() {
 		r.start = r.start.Add(time.Since(pause)) // evaluation time is not training time
 	}
+	if h := r.opts.Hooks.AfterEvaluation; h != nil {
+		return h(res, rec)
+	}
 	return nil
+}
+
+// measureGaps measures the eq. 47 gap on the training and (if any) test images.
+func measureGaps(backend compute.Backend, tr *stcnn.Trainer, data *Data) (train, test *stcnn.Gap, err error) {
+	g, err := stcnn.MeasureGap(backend, tr, data.TrainNoisy, data.TrainClean)
+	if err != nil {
+		return nil, nil, err
+	}
+	train = &g
+	if data.TestNoisy != nil {
+		g, err := stcnn.MeasureGap(backend, tr, data.TestNoisy, data.TestClean)
+		if err != nil {
+			return nil, nil, err
+		}
+		test = &g
+	}
+	return train, test, nil
 }
 
 // LineProgress returns a Progress callback that writes one line per
