@@ -38,44 +38,55 @@ type mnistCertified struct {
 // mnistCertify solves the training problem of the dual run cfg on data.
 // Unlike the "certified" figure it keeps the run's own P, so at the paper
 // scale (P = 8000) it is limited by CertifiedSettings.MaxTime.
+// The solution is computed once per Env.Shared.
 func mnistCertify(env Env, cfg training.Config, data *training.Data) (*mnistCertified, *CertifiedSettings, error) {
 	set, err := CertifiedSettingsFor(env.Scale)
 	if err != nil {
 		return nil, nil, err
 	}
 	set.P = cfg.Model.P
+	out, err := env.certified(cfg, func() (*mnistCertified, error) { return mnistSolveCertified(env, set, cfg, data) })
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, &set, nil
+}
+
+// mnistSolveCertified solves the training problem of the dual run cfg on
+// data and evaluates the certified weights.
+func mnistSolveCertified(env Env, set CertifiedSettings, cfg training.Config, data *training.Data) (*mnistCertified, error) {
 	dual, err := stcnn.NewDual(cfg.Model)
 	if err != nil {
-		return nil, nil, fmt.Errorf("certified mode, run %s: %w", cfg.Name, err)
+		return nil, fmt.Errorf("certified mode, run %s: %w", cfg.Name, err)
 	}
 	store := model.NewStore()
 	if err := dual.Init(store, initializers.Zeros(), cfg.Seeds().Model); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	res, err := certify.Solve(env.Backend, store, dual, data.TrainNoisy, data.TrainClean, certify.Options{
 		Tol: set.Tol, MaxTime: time.Duration(set.MaxTime * float64(time.Second)), CacheBytes: set.CacheBytes,
 		ChunkImages: 0})
 	if err != nil {
-		return nil, nil, fmt.Errorf("certified mode, run %s: %w", cfg.Name, err)
+		return nil, fmt.Errorf("certified mode, run %s: %w", cfg.Name, err)
 	}
 	tr, err := stcnn.NewTrainer(env.Backend, store, dual, nil, cfg.MaxChunkElements)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	out := &mnistCertified{Sigma: cfg.Sigma, P: cfg.Model.P, Result: res}
 	if out.Train, err = tr.Evaluate(data.TrainNoisy, data.TrainClean); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if out.Test, err = tr.Evaluate(data.TestNoisy, data.TestClean); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if out.Gap, err = stcnn.MeasureGap(env.Backend, tr, data.TrainNoisy, data.TrainClean); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	env.Logf("  %-22s certified objective %.6g, bound %.6g (relative gap %.2g, %d passes, %.1fs), PSNR train %.2f dB test %.2f dB",
 		strings.Replace(cfg.Name, string(stcnn.Dual), "certified", 1), res.Objective, res.Bound, res.RelGap,
 		res.Iterations, res.Seconds, out.Train.PSNR, out.Test.PSNR)
-	return out, &set, nil
+	return out, nil
 }
 
 // curve is the certified solution drawn over the epochs of the trained runs

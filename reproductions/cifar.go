@@ -216,17 +216,9 @@ func cifarData(env Env, cfg training.Config) (*training.Data, error) {
 	return d, nil
 }
 
-// cifarTrain trains one configuration on data with training.Run.
+// cifarTrain trains one configuration on data (once per Env.Shared).
 func cifarTrain(env Env, cfg training.Config, data *training.Data) (*training.Result, error) {
-	start := time.Now()
-	res, err := training.Run(cfg, training.Options{Backend: env.Backend, Data: data})
-	if err != nil {
-		return nil, fmt.Errorf("run %s: %w", cfg.Name, err)
-	}
-	last := res.History.Last()
-	env.Logf("  %-28s objective %.4g, PSNR train %.2f dB test %.2f dB (%.1fs)", cfg.Name, last.Train.Objective,
-		last.Train.PSNR, last.Test.PSNR, time.Since(start).Seconds())
-	return res, nil
+	return env.train(cfg, data)
 }
 
 // cifarCurve is the history of one run as plain series.

@@ -10,8 +10,8 @@ import (
 	"fmt"
 	"image/color"
 	"math"
-	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/convexst/stcnn/datasets"
@@ -603,10 +603,8 @@ func cifarFig14(env Env) (*Result, error) {
 // ---------------------------------------------------------------- Fig. 15
 
 // cifarFig15 trains primal and dual with SGDM from N(0, 0.001^2) and shows
-// denoised test images at the snapshot epochs (the paper: 8, 16 and 28). The
-// run stops at each snapshot epoch and resumes from its checkpoint
-// (training.Options.StopAfterEpoch and Resume; bitwise the same as an
-// uninterrupted run).
+// denoised test images at the snapshot epochs (the paper: 8, 16 and 28),
+// taken by an epoch hook of the run.
 func cifarFig15(env Env) (*Result, error) {
 	s := cifarSettingsFor(env.Scale)
 	dir, err := env.Dir("15")
@@ -619,11 +617,6 @@ func cifarFig15(env Env) (*Result, error) {
 			snaps, snaps[len(snaps)-1]),
 		fmt.Sprintf("sigma %.2f (not stated for Fig. 15)", s.Sigma),
 		fmt.Sprintf("the first %d images of the test subset are shown", s.ShowImages), cifarTestNote}}
-	tmp, err := os.MkdirTemp("", "stcnn-fig15-*")
-	if err != nil {
-		return nil, fmt.Errorf("reproductions: %w", err)
-	}
-	defer os.RemoveAll(tmp)
 	var data *training.Data
 	var shownNoisy, shownClean *datasets.Images
 	labels := []string{"noisy", "clean"}
@@ -655,20 +648,14 @@ func cifarFig15(env Env) (*Result, error) {
 				rows = append(rows, []float64{-1, 0, float64(i), p, math.NaN()})
 			}
 		}
-		runDir := filepath.Join(tmp, string(kind))
 		fmt.Fprintf(&summary, "%s (SGDM):", kind)
-		for i, e := range snaps {
-			res, err := training.Run(cfg, training.Options{Backend: env.Backend, Data: data, Dir: runDir, Resume: i > 0,
-				StopAfterEpoch: e})
-			if err != nil {
-				return nil, fmt.Errorf("run %s to epoch %d: %w", cfg.Name, e, err)
-			}
-			if res.Epoch != e {
-				return nil, fmt.Errorf("reproductions: run %s stopped at epoch %d, want %d", cfg.Name, res.Epoch, e)
+		snapshot := func(res *training.Result, e int) error {
+			if !slices.Contains(snaps, e) {
+				return nil
 			}
 			pred, err := cifarPredict(env, res, shownNoisy)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			rowsImg = append(rowsImg, pred)
 			labels = append(labels, fmt.Sprintf("%s ep %d", kind, e))
@@ -680,6 +667,11 @@ func cifarFig15(env Env) (*Result, error) {
 			lastPSNR[ki] = test
 			fmt.Fprintf(&summary, " epoch %d %.2f dB", e, test)
 			env.Logf("  %-28s epoch %d: test PSNR %.2f dB", cfg.Name, e, test)
+			return nil
+		}
+		if _, err := training.Run(cfg, training.Options{Backend: env.Backend, Data: data,
+			Hooks: training.Hooks{AfterEpoch: snapshot}}); err != nil {
+			return nil, fmt.Errorf("run %s: %w", cfg.Name, err)
 		}
 		summary.WriteString("; ")
 	}

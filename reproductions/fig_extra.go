@@ -578,7 +578,7 @@ func fig19ResNetConfig(like training.Config, rc stcnn.ResNetConfig, opt string, 
 // infinity, or the divergence factor) ends its curve at its last finite
 // evaluation, with DivergedAt the epoch after it.
 func fig19Curve(env Env, modelName string, cfg training.Config, data *training.Data) (Fig19Curve, error) {
-	run, err := training.Run(cfg, training.Options{Backend: env.Backend, Data: data})
+	run, err := env.train(cfg, data)
 	var recs []training.Record
 	if run != nil {
 		recs = run.History.Records

@@ -225,21 +225,9 @@ func mnistRenoise(d *training.Data, cfg training.Config) (*training.Data, error)
 	return out, nil
 }
 
-// mnistTrain trains one configuration on data with training.Run.
+// mnistTrain trains one configuration on data (once per Env.Shared).
 func mnistTrain(env Env, cfg training.Config, data *training.Data) (*training.Result, error) {
-	start := time.Now()
-	res, err := training.Run(cfg, training.Options{Backend: env.Backend, Data: data})
-	if err != nil {
-		return nil, fmt.Errorf("run %s: %w", cfg.Name, err)
-	}
-	last := res.History.Last()
-	msg := fmt.Sprintf("  %-22s objective train %.4g test %.4g, PSNR train %.2f dB test %.2f dB", cfg.Name,
-		last.Train.Objective, last.Test.Objective, last.Train.PSNR, last.Test.PSNR)
-	if last.TrainGap != nil {
-		msg += fmt.Sprintf(", gap %.4g (%.1f%%)", last.TrainGap.Gap, 100*last.TrainGap.Relative)
-	}
-	env.Logf("%s (%.1fs)", msg, time.Since(start).Seconds())
-	return res, nil
+	return env.train(cfg, data)
 }
 
 // mnistCurve is the objective history of one run as plain series.

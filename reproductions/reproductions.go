@@ -54,6 +54,9 @@ type Env struct {
 	// and Table I: each dual training problem they train is also solved to
 	// a certified optimum, drawn next to the optimisers' curves.
 	Certify bool
+	// Shared, when set, lets the figures of one invocation share their
+	// runs and certified solutions (nil: each figure computes its own).
+	Shared *Shared
 
 	// stageID and stageDir redirect Dir(stageID) to the fresh folder that
 	// RunFigure publishes as OutDir/<stageID> when the figure succeeds.

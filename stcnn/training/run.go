@@ -90,6 +90,10 @@ type Hooks struct {
 	AfterEpoch func(res *Result, epoch int) error
 }
 
+func (h Hooks) empty() bool {
+	return h.AfterStep == nil && h.AfterEvaluation == nil && h.AfterEpoch == nil
+}
+
 // ErrStopRun, returned by a hook, ends the run early without error.
 var ErrStopRun = errors.New("training: run ended by a hook")
 

@@ -105,7 +105,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "reproduce:", err)
 		return 1
 	}
-	env := reproductions.Env{Backend: backend, Choice: choice, Scale: scale, OutDir: *out, Log: stdout, Certify: *certifyMode}
+	env := reproductions.Env{Backend: backend, Choice: choice, Scale: scale, OutDir: *out, Log: stdout, Certify: *certifyMode,
+		Shared: reproductions.NewShared(filepath.Join(*out, "runs"))}
 	fmt.Fprintf(stdout, "backend: %s\nscale: %s, certified mode: %v, output: %s, %d figure(s)\n", choice, scale, *certifyMode, *out, len(figs))
 	start := time.Now()
 	outcomes := reproductions.RunAll(env, figs, func(f reproductions.Figure) reproductions.Scale {

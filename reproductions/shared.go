@@ -1,0 +1,83 @@
+package reproductions
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/convexst/stcnn/stcnn/training"
+)
+
+// Shared is what the figures of one invocation share, so that figures
+// built on the same runs (Figs. 11, 12 and Table I; Figs. 16, 17 and
+// Table II; the certified mode of Figs. 9-11 and Table I) compute each once:
+// the training runs, by their configuration's ID (training.RunStore), and
+// the certified solutions of the dual runs' problems.
+type Shared struct {
+	Runs training.RunStore
+
+	mu        sync.Mutex
+	certified map[string]*mnistCertified
+}
+
+// NewShared returns a Shared whose runs are kept in memory and, when
+// runsDir is not empty, in run folders under runsDir, from which a later
+// invocation reads them back instead of training them again (remove the
+// folder after changing the training code).
+func NewShared(runsDir string) *Shared {
+	return &Shared{Runs: training.RunStore{Dir: runsDir}}
+}
+
+// train returns the run of cfg on data (data must be training.LoadData's
+// for cfg): from env.Shared when the configuration was trained before,
+// else trained now with training.Run.
+func (e Env) train(cfg training.Config, data *training.Data) (*training.Result, error) {
+	start := time.Now()
+	opts := training.Options{Backend: e.Backend, Data: data}
+	var res *training.Result
+	var err error
+	reused := false
+	if e.Shared != nil {
+		res, reused, err = e.Shared.Runs.Run(cfg, opts)
+	} else {
+		res, err = training.Run(cfg, opts)
+	}
+	if err != nil {
+		return res, fmt.Errorf("run %s: %w", cfg.Name, err)
+	}
+	how := fmt.Sprintf("%.1fs", time.Since(start).Seconds())
+	if reused {
+		how = "shared run"
+	}
+	last := res.History.Last()
+	msg := fmt.Sprintf("  %-22s objective train %.4g test %.4g, PSNR train %.2f dB test %.2f dB", cfg.Name,
+		last.Train.Objective, last.Test.Objective, last.Train.PSNR, last.Test.PSNR)
+	if last.TrainGap != nil {
+		msg += fmt.Sprintf(", gap %.4g (%.1f%%)", last.TrainGap.Gap, 100*last.TrainGap.Relative)
+	}
+	e.Logf("%s (%s)", msg, how)
+	return res, nil
+}
+
+// certified returns the certified solution of the dual run cfg's problem,
+// solving it with solve only the first time in an invocation.
+func (e Env) certified(cfg training.Config, solve func() (*mnistCertified, error)) (*mnistCertified, error) {
+	if e.Shared == nil {
+		return solve()
+	}
+	s := e.Shared
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.certified[cfg.ID()]; ok {
+		return c, nil
+	}
+	c, err := solve()
+	if err != nil {
+		return nil, err
+	}
+	if s.certified == nil {
+		s.certified = map[string]*mnistCertified{}
+	}
+	s.certified[cfg.ID()] = c
+	return c, nil
+}

@@ -1,0 +1,77 @@
+package training_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/convexst/stcnn/stcnn"
+	"github.com/convexst/stcnn/stcnn/optimizers"
+	"github.com/convexst/stcnn/stcnn/training"
+)
+
+func TestConfigID(t *testing.T) {
+	base := tinyConfig(stcnn.Dual, optimizers.NameAdam)
+	for _, c := range []struct {
+		name string
+		edit func(*training.Config)
+		same bool
+	}{
+		{"name", func(c *training.Config) { c.Name = "other" }, true},
+		{"checkpoint cadence", func(c *training.Config) { c.CheckpointEvery = 7 }, true},
+		{"data folder", func(c *training.Config) { c.DataDir = "/elsewhere" }, true},
+		{"seed", func(c *training.Config) { c.Seed++ }, false},
+		{"sigma", func(c *training.Config) { c.Sigma = 0.5 }, false},
+		{"train size", func(c *training.Config) { c.TrainSize++ }, false},
+		{"epochs", func(c *training.Config) { c.Epochs++ }, false},
+		{"P", func(c *training.Config) { c.Model.P++ }, false},
+		{"learning rate", func(c *training.Config) { c.Hyperparams.LearningRate *= 2 }, false},
+		{"gap", func(c *training.Config) { c.MeasureGap = true }, false},
+	} {
+		edited := base
+		c.edit(&edited)
+		if same := edited.ID() == base.ID(); same != c.same {
+			t.Errorf("changing %s: same ID %v, want %v", c.name, same, c.same)
+		}
+	}
+}
+
+// TestRunStore checks that a store trains a configuration once, in the
+// process and across processes (its run folders), and refuses runs it
+// cannot identify.
+func TestRunStore(t *testing.T) {
+	cfg := tinyConfig(stcnn.Primal, optimizers.NameAdam)
+	cfg.Epochs = 2
+	data := tinyData(t, cfg)
+	dir := t.TempDir()
+	store := &training.RunStore{Dir: dir}
+	first, reused, err := store.Run(cfg, training.Options{Backend: backend(t), Data: data})
+	if err != nil || reused {
+		t.Fatalf("first run: reused %v, error %v", reused, err)
+	}
+	renamed := cfg
+	renamed.Name = "renamed"
+	again, reused, err := store.Run(renamed, training.Options{Backend: backend(t), Data: data})
+	if err != nil || !reused || again.Store != first.Store || again.Config.Name != "renamed" {
+		t.Fatalf("same configuration again: reused %v, same store %v, name %q, error %v", reused, again.Store == first.Store,
+			again.Config.Name, err)
+	}
+
+	fresh := &training.RunStore{Dir: dir} // a later process
+	disk, reused, err := fresh.Run(cfg, training.Options{Backend: backend(t), Data: data})
+	if err != nil || !reused {
+		t.Fatalf("run read back from its folder: reused %v, error %v", reused, err)
+	}
+	sameWeights(t, weights(t, first.Store), weights(t, disk.Store))
+	sameHistory(t, first.History, disk.History)
+
+	other := cfg
+	other.Seed++
+	if _, reused, err := fresh.Run(other, training.Options{Backend: backend(t), Data: tinyData(t, other)}); err != nil || reused {
+		t.Errorf("another seed: reused %v, error %v", reused, err)
+	}
+	hooked := training.Options{Backend: backend(t), Data: data,
+		Hooks: training.Hooks{AfterEpoch: func(*training.Result, int) error { return nil }}}
+	if _, _, err := fresh.Run(cfg, hooked); !errors.Is(err, training.ErrNotStorable) {
+		t.Errorf("a run with hooks: error %v, want ErrNotStorable", err)
+	}
+}
