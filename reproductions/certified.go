@@ -17,6 +17,7 @@ import (
 	"github.com/convexst/stcnn/stcnn/certify"
 	"github.com/convexst/stcnn/stcnn/initializers"
 	"github.com/convexst/stcnn/stcnn/optimizers"
+	"github.com/convexst/stcnn/stcnn/training"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
@@ -142,18 +143,11 @@ func runCertified(env Env) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("certified solve at sigma %g: %w", sigma, err)
 		}
-		tr, err := stcnn.NewTrainer(env.Backend, store, dual, nil, 0)
+		ev, err := training.EvaluateWeights(env.Backend, store, dual, 0, d, true)
 		if err != nil {
 			return nil, err
 		}
-		m, err := tr.Evaluate(d.TrainNoisy, d.TrainClean)
-		if err != nil {
-			return nil, err
-		}
-		eq47, err := stcnn.MeasureGap(env.Backend, tr, d.TrainNoisy, d.TrainClean)
-		if err != nil {
-			return nil, err
-		}
+		m, eq47 := ev.Train, *ev.TrainGap
 		adual, astore, err := fresh()
 		if err != nil {
 			return nil, err

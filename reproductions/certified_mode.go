@@ -69,20 +69,11 @@ func mnistSolveCertified(env Env, set CertifiedSettings, cfg training.Config, da
 	if err != nil {
 		return nil, fmt.Errorf("certified mode, run %s: %w", cfg.Name, err)
 	}
-	tr, err := stcnn.NewTrainer(env.Backend, store, dual, nil, cfg.MaxChunkElements)
+	ev, err := training.EvaluateWeights(env.Backend, store, dual, cfg.MaxChunkElements, data, true)
 	if err != nil {
 		return nil, err
 	}
-	out := &mnistCertified{Sigma: cfg.Sigma, P: cfg.Model.P, Result: res}
-	if out.Train, err = tr.Evaluate(data.TrainNoisy, data.TrainClean); err != nil {
-		return nil, err
-	}
-	if out.Test, err = tr.Evaluate(data.TestNoisy, data.TestClean); err != nil {
-		return nil, err
-	}
-	if out.Gap, err = stcnn.MeasureGap(env.Backend, tr, data.TrainNoisy, data.TrainClean); err != nil {
-		return nil, err
-	}
+	out := &mnistCertified{Sigma: cfg.Sigma, P: cfg.Model.P, Result: res, Train: ev.Train, Test: ev.Test, Gap: *ev.TrainGap}
 	env.Logf("  %-22s certified objective %.6g, bound %.6g (relative gap %.2g, %d passes, %.1fs), PSNR train %.2f dB test %.2f dB",
 		strings.Replace(cfg.Name, string(stcnn.Dual), "certified", 1), res.Objective, res.Bound, res.RelGap,
 		res.Iterations, res.Seconds, out.Train.PSNR, out.Test.PSNR)

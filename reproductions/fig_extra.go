@@ -136,7 +136,7 @@ func extraConfig(kind stcnn.ModelKind, opt string, sz extraSizes, train, test, e
 		// initialised Kaiming-uniform, the project's default.
 		cfg.Init = initializers.KaimingUniform()
 	}
-	return cfg, cfg.Validate()
+	return cfg, nil // training.Run validates it
 }
 
 // -------------------------------------------------------------- Fig. 18

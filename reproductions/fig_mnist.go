@@ -522,7 +522,7 @@ func runFig12(env Env) (*Result, error) {
 	// Per-image PSNR of every test image, noisy input and both outputs.
 	psnr := make([][]float64, len(cols)-1)
 	for i, im := range cols[1:] {
-		se, _, err := mnistImageErrors(im, data.TestClean)
+		se, _, err := stcnn.ImageErrors(im, data.TestClean)
 		if err != nil {
 			return nil, err
 		}
@@ -659,7 +659,7 @@ func runTable1(env Env) (*Result, error) {
 			if err != nil {
 				return nil, err
 			}
-			se, cs, err := mnistImageErrors(out, clean)
+			se, cs, err := stcnn.ImageErrors(out, clean)
 			if err != nil {
 				return nil, err
 			}

@@ -191,7 +191,7 @@ func (s MNISTSettings) config(name string, r mnistRun) (training.Config, error) 
 	cfg := training.Config{Name: name, Model: m, Optimizer: r.Optimizer, Hyperparams: hp, Init: init,
 		Dataset: training.MNIST, TrainSize: s.TrainSize, TestSize: s.TestSize, Sigma: r.Sigma, Seed: s.Seed,
 		Epochs: s.Epochs, BatchSize: s.BatchSize, MeasureGap: r.MeasureGap, MaxChunkElements: s.MaxChunkElements}
-	return cfg, cfg.Validate()
+	return cfg, nil // training.Run validates it
 }
 
 // mnistData loads MNIST once with training.LoadData for cfg (seeded
@@ -390,26 +390,6 @@ func mnistSpread(v []float64) float64 {
 // weights, as package training evaluates them.
 func mnistPredict(env Env, res *training.Result, noisy *datasets.Images) (*datasets.Images, error) {
 	return res.Predict(noisy)
-}
-
-// mnistImageErrors returns, per image, the squared error ||xhat_n - x_n||^2
-// and the clean energy ||x_n||^2, from which stcnn.ImageMetrics gives PSNR
-// and RLNE.
-func mnistImageErrors(out, clean *datasets.Images) (sqErr, cleanSq []float64, err error) {
-	if out.N != clean.N || len(out.Pixels) != len(clean.Pixels) {
-		return nil, nil, fmt.Errorf("reproductions: %d predicted images of %d values, %d clean of %d", out.N,
-			len(out.Pixels), clean.N, len(clean.Pixels))
-	}
-	per := len(clean.Pixels) / max(1, clean.N)
-	sqErr, cleanSq = make([]float64, clean.N), make([]float64, clean.N)
-	for n := range clean.N {
-		for i := n * per; i < (n+1)*per; i++ {
-			d := float64(out.Pixels[i]) - float64(clean.Pixels[i])
-			sqErr[n] += d * d
-			cleanSq[n] += float64(clean.Pixels[i]) * float64(clean.Pixels[i])
-		}
-	}
-	return sqErr, cleanSq, nil
 }
 
 // mnistPSNR is the per-image PSNR (peak 1) of a squared error over values pixels.

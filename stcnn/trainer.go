@@ -181,26 +181,6 @@ func (t *Trainer) Step(noisy, clean *datasets.Images) (StepResult, error) {
 	return r, nil
 }
 
-// Metrics are the quantities the paper reports, on one data set.
-type Metrics struct {
-	// Objective is SquaredError + Regularizer + Rho*Hinge (eq. 21 or 22 with the hinge).
-	Objective float64 `json:"objective"`
-	// SquaredError is (1/N) sum_n ||f(Y_n) - X_n||^2.
-	SquaredError float64 `json:"squared_error"`
-	// Regularizer is the weight penalty.
-	Regularizer float64 `json:"regularizer"`
-	// Hinge is (1/N) sum_n of the hinge penalty, before the factor rho (dual).
-	Hinge float64 `json:"hinge"`
-	// ViolatedFraction is the fraction of sign constraints violated (dual).
-	ViolatedFraction float64 `json:"violated_fraction"`
-	// PSNR is the mean over images of 10 log10(1/MSE_n), peak 1, in dB.
-	PSNR float64 `json:"psnr"`
-	// RLNE is the mean over images of ||f(Y_n) - X_n|| / ||X_n||.
-	RLNE float64 `json:"rlne"`
-	// Images is N.
-	Images int `json:"images"`
-}
-
 // Evaluate computes Metrics of the network on (noisy, clean).
 func (t *Trainer) Evaluate(noisy, clean *datasets.Images) (Metrics, error) {
 	if err := CheckPair(noisy, clean, t.net); err != nil {
@@ -239,30 +219,6 @@ func (t *Trainer) Evaluate(noisy, clean *datasets.Images) (Metrics, error) {
 	}
 	m.Objective = m.SquaredError + m.Regularizer + pen.Rho*m.Hinge
 	return m, nil
-}
-
-// ImageMetrics computes the squared-error part of Metrics from per-image
-// squared errors e_n and clean energies ||X_n||^2 of images with `values`
-// pixels*channels each: MSE_n = e_n/values, PSNR_n = 10 log10(1/MSE_n)
-// (peak 1), RLNE_n = sqrt(e_n)/||X_n||, each averaged over images.
-func ImageMetrics(sqErr, cleanSq []float64, values int) Metrics {
-	m := Metrics{Images: len(sqErr)}
-	var psnr, rlne float64
-	for n, e := range sqErr {
-		psnr += 10 * math.Log10(float64(values)/e)
-		rlne += math.Sqrt(e) / math.Sqrt(cleanSq[n])
-	}
-	k := float64(len(sqErr))
-	m.SquaredError, m.PSNR, m.RLNE = mean(sqErr), psnr/k, rlne/k
-	return m
-}
-
-func mean(x []float64) float64 {
-	var s float64
-	for _, v := range x {
-		s += v
-	}
-	return s / float64(len(x))
 }
 
 // CheckPair checks that noisy and clean are a batch of net: the same

@@ -48,38 +48,20 @@ func certifyDual(backend compute.Backend, cfg training.Config, data *training.Da
 		return err
 	}
 	out := certifiedRun{Config: cfg, Tol: tol, MaxTime: maxTime.String(), Result: res}
-	tr, err := stcnn.NewTrainer(backend, store, dual, nil, cfg.MaxChunkElements)
+	ev, err := training.EvaluateWeights(backend, store, dual, cfg.MaxChunkElements, data, cfg.MeasureGap)
 	if err != nil {
 		return err
 	}
-	if out.Train, err = tr.Evaluate(data.TrainNoisy, data.TrainClean); err != nil {
-		return err
-	}
+	out.Train, out.TrainGap, out.TestGap = ev.Train, ev.TrainGap, ev.TestGap
 	fmt.Printf("certified: objective %.8g, bound %.8g, relative gap %.3g (converged %v) in %.1fs, %d passes; train PSNR %.2f dB\n",
 		res.Objective, res.Bound, res.RelGap, res.Converged, res.Seconds, res.Iterations, out.Train.PSNR)
 	if data.TestClean != nil && data.TestClean.N > 0 {
-		m, err := tr.Evaluate(data.TestNoisy, data.TestClean)
-		if err != nil {
-			return err
-		}
-		out.Test = &m
-		fmt.Printf("certified weights on the test images: objective %.6g, PSNR %.2f dB\n", m.Objective, m.PSNR)
+		out.Test = &ev.Test
+		fmt.Printf("certified weights on the test images: objective %.6g, PSNR %.2f dB\n", ev.Test.Objective, ev.Test.PSNR)
 	}
-	if cfg.MeasureGap {
-		g, err := stcnn.MeasureGap(backend, tr, data.TrainNoisy, data.TrainClean)
-		if err != nil {
-			return err
-		}
-		out.TrainGap = &g
+	if g := ev.TrainGap; g != nil {
 		fmt.Printf("dual gap (train) at the certified weights: dual objective %.4f, rebuilt primal (K=%d) %.4f, gap %.4f (%.1f%%)\n",
 			g.Dual, g.K, g.Primal, g.Gap, 100*g.Relative)
-		if out.Test != nil {
-			g, err := stcnn.MeasureGap(backend, tr, data.TestNoisy, data.TestClean)
-			if err != nil {
-				return err
-			}
-			out.TestGap = &g
-		}
 	}
 	if dir == "" {
 		return nil

@@ -565,21 +565,9 @@ func (r *runner) evaluateAt(epoch int) error {
 	}
 	pause := time.Now()
 	err := optimizers.AtEvaluationWeights(cfg.Optimizer, res.Store, func() error {
-		var err error
-		if rec.Train, err = r.tr.Evaluate(res.Data.TrainNoisy, res.Data.TrainClean); err != nil {
-			return err
-		}
-		if res.Data.TestNoisy != nil {
-			if rec.Test, err = r.tr.Evaluate(res.Data.TestNoisy, res.Data.TestClean); err != nil {
-				return err
-			}
-		}
-		if cfg.MeasureGap {
-			if rec.TrainGap, rec.TestGap, err = measureGaps(r.opts.Backend, r.tr, res.Data); err != nil {
-				return err
-			}
-		}
-		return nil
+		m, err := evaluate(r.opts.Backend, r.tr, res.Data, cfg.MeasureGap)
+		rec.Train, rec.Test, rec.TrainGap, rec.TestGap = m.Train, m.Test, m.TrainGap, m.TestGap
+		return err
 	})
 	if err != nil {
 		return err
@@ -610,23 +598,6 @@ func (r *runner) evaluateAt(epoch int) error {
 		return h(res, rec)
 	}
 	return nil
-}
-
-// measureGaps measures the eq. 47 gap on the training and (if any) test images.
-func measureGaps(backend compute.Backend, tr *stcnn.Trainer, data *Data) (train, test *stcnn.Gap, err error) {
-	g, err := stcnn.MeasureGap(backend, tr, data.TrainNoisy, data.TrainClean)
-	if err != nil {
-		return nil, nil, err
-	}
-	train = &g
-	if data.TestNoisy != nil {
-		g, err := stcnn.MeasureGap(backend, tr, data.TestNoisy, data.TestClean)
-		if err != nil {
-			return nil, nil, err
-		}
-		test = &g
-	}
-	return train, test, nil
 }
 
 // LineProgress returns a Progress callback that writes one line per

@@ -55,10 +55,7 @@ func (s *RunStore) Run(cfg Config, opts Options) (res *Result, reused bool, err 
 	if cfg.Dataset == Given || opts.Store != nil || !opts.Hooks.empty() {
 		return nil, false, fmt.Errorf("%w (%s)", ErrNotStorable, cfg.Name)
 	}
-	if err := cfg.Validate(); err != nil {
-		return nil, false, err
-	}
-	id := cfg.ID()
+	id := cfg.ID() // Run validates cfg before anything is stored under id
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if r, ok := s.runs[id]; ok {
