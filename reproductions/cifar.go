@@ -460,13 +460,3 @@ func cifarLast(x []float64) float64 {
 	}
 	return x[len(x)-1]
 }
-
-// cifarSpread returns min, max and (max - min)/|mean| of values.
-func cifarSpread(v []float64) (lo, hi, rel float64) {
-	lo, hi = math.Inf(1), math.Inf(-1)
-	var s float64
-	for _, x := range v {
-		lo, hi, s = math.Min(lo, x), math.Max(hi, x), s+x
-	}
-	return lo, hi, (hi - lo) / math.Abs(s/float64(len(v)))
-}

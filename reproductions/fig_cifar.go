@@ -214,7 +214,7 @@ func cifarFig2(env Env) (*Result, error) {
 	}
 
 	last := []training.Record{results[0].History.Last(), results[1].History.Last()}
-	stMeanAbs, stZero, reluZero := cifarMeanAbs(means[1]), cifarMean(zeros[1]), cifarMean(zeros[0])
+	stMeanAbs, stZero, reluZero := cifarMeanAbs(means[1]), mean(zeros[1]), mean(zeros[0])
 	var reluNeg, stNeg int
 	for k := range means[0] {
 		if means[0][k] < 0 {
@@ -344,14 +344,6 @@ func cifarOr(names []string) string {
 	return strings.Join(names, ", ")
 }
 
-func cifarMean(v []float64) float64 {
-	var s float64
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
-}
-
 func cifarMeanAbs(v []float64) float64 {
 	var s float64
 	for _, x := range v {
@@ -437,7 +429,7 @@ func cifarFig13(env Env) (*Result, error) {
 				}
 			}
 		}
-		lo, hi, rel := cifarSpread(dualFinal)
+		lo, hi, rel := spreadOverMean(dualFinal)
 		allDual = append(allDual, dualFinal...)
 		m[opt+"_dual_init_spread"] = rel
 		if rel > 0.1 {
@@ -471,7 +463,7 @@ func cifarFig13(env Env) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	lo, hi, rel := cifarSpread(allDual)
+	lo, hi, rel := spreadOverMean(allDual)
 	m["dual_objective_min"], m["dual_objective_max"], m["dual_objective_spread"] = lo, hi, rel
 	m["dual_objective_min_per_value"] = lo / cifarPixels
 	m["primal_runs_stuck"] = float64(len(stuck))
@@ -676,7 +668,7 @@ func cifarFig15(env Env) (*Result, error) {
 		summary.WriteString("; ")
 	}
 	// The noisy input's test PSNR (the identity "denoiser") as the reference.
-	noisyPSNR := cifarMean(cifarImagePSNR(data.TestNoisy, data.TestClean, data.TestNoisy.N))
+	noisyPSNR := mean(cifarImagePSNR(data.TestNoisy, data.TestClean, data.TestNoisy.N))
 	m["noisy_test_psnr"] = noisyPSNR
 	for i := range rows {
 		if math.IsNaN(rows[i][4]) {
@@ -1041,17 +1033,17 @@ func cifarFig17(env Env) (*Result, error) {
 		return nil, err
 	}
 	lp, ld := p.Primal.History.Last(), p.Dual.History.Last()
-	m := map[string]float64{"shown_noisy_psnr": cifarMean(pn), "shown_primal_psnr": cifarMean(pp), "shown_dual_psnr": cifarMean(pd),
+	m := map[string]float64{"shown_noisy_psnr": mean(pn), "shown_primal_psnr": mean(pp), "shown_dual_psnr": mean(pd),
 		"shown_max_abs_difference": maxDiff, "primal_test_psnr": lp.Test.PSNR, "dual_test_psnr": ld.Test.PSNR}
 	agrees := "no"
 	if d := math.Abs(lp.Test.PSNR - ld.Test.PSNR); d < 1 {
 		agrees = "yes"
-	} else if math.Abs(cifarMean(pp)-cifarMean(pd)) < 1 {
+	} else if math.Abs(mean(pp)-mean(pd)) < 1 {
 		agrees = "partly"
 	}
 	text := fmt.Sprintf("At sigma %.2f after %d epochs (%d training / %d test images): on the %d images shown the noisy input has "+
 		"%.2f dB, the primal output %.2f dB and the dual output %.2f dB on average (largest per-image difference %.2f dB); "+
 		"on the whole test subset primal %.2f dB, dual %.2f dB. Agreement rule: yes if the test PSNRs differ by less than 1 dB. %s.",
-		sigma, s.Epochs, s.TrainSize, s.TestSize, n, cifarMean(pn), cifarMean(pp), cifarMean(pd), maxDiff, lp.Test.PSNR, ld.Test.PSNR, cifarTestNote)
+		sigma, s.Epochs, s.TrainSize, s.TestSize, n, mean(pn), mean(pp), mean(pd), maxDiff, lp.Test.PSNR, ld.Test.PSNR, cifarTestNote)
 	return &Result{Files: append([]string{"fig17_psnr.csv"}, files...), Summary: text, Agrees: agrees, Metrics: m, Settings: set}, nil
 }

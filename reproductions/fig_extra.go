@@ -286,7 +286,7 @@ func runFig18(env Env) (*Result, error) {
 			"primal_final_test_accuracy": d.PrimalTest[last], "dual_final_test_accuracy": d.DualTest[last],
 			"primal_final_train_accuracy": d.PrimalTrain[last], "dual_final_train_accuracy": d.DualTrain[last],
 			"primal_max_epoch_drop": pDrop, "dual_max_epoch_drop": dDrop,
-			"primal_accuracy_std": fig18StdDev(d.PrimalTest), "dual_accuracy_std": fig18StdDev(d.DualTest),
+			"primal_accuracy_std": popStdDev(d.PrimalTest), "dual_accuracy_std": popStdDev(d.DualTest),
 			"primal_final_test_psnr_db": d.PrimalPSNR[last], "dual_final_test_psnr_db": d.DualPSNR[last],
 			"clean_images_accuracy": d.CleanAccuracy, "noisy_images_accuracy": d.NoisyAccuracy,
 		}}
@@ -360,27 +360,11 @@ func fig18MaxDrop(y []float64) float64 {
 	return d
 }
 
-func fig18StdDev(y []float64) float64 {
-	var m, s float64
-	for _, v := range y {
-		m += v
-	}
-	m /= float64(len(y))
-	for _, v := range y {
-		s += (v - m) * (v - m)
-	}
-	return math.Sqrt(s / float64(len(y)))
-}
-
 // fig18Noise is the accuracy change that a curve of test accuracies y on n
 // images shows by chance: two binomial standard errors, 2 sqrt(a(1-a)/n)
 // at the mean accuracy a. Smaller epoch-to-epoch drops are not counted.
 func fig18Noise(y []float64, n int) float64 {
-	var a float64
-	for _, v := range y {
-		a += v
-	}
-	a /= float64(len(y))
+	a := mean(y)
 	return 2 * math.Sqrt(max(a*(1-a), 1e-4)/float64(n))
 }
 
@@ -392,7 +376,7 @@ func fig18Verdict(d *Fig18Data, sz extraSizes, pDrop, dDrop float64) (string, st
 		"epoch-to-epoch drop %.3f (primal) vs %.3f (dual), chance level of such drops %.3f; accuracy std over epochs "+
 		"%.3f vs %.3f. References: the same head reaches %.3f on clean and %.3f on noisy images.", len(d.Epochs),
 		sz.Train18, d.PrimalTest[last], d.DualTest[last], sz.Test18, d.PrimalPSNR[last], d.DualPSNR[last], pDrop, dDrop,
-		noise, fig18StdDev(d.PrimalTest), fig18StdDev(d.DualTest), d.CleanAccuracy, d.NoisyAccuracy)
+		noise, popStdDev(d.PrimalTest), popStdDev(d.DualTest), d.CleanAccuracy, d.NoisyAccuracy)
 	pSig, dSig := pDrop > noise, dDrop > noise
 	switch {
 	case pSig && (!dSig || dDrop < pDrop):

@@ -104,7 +104,7 @@ func mnistCompare(env Env, s MNISTSettings, variants []string, run func(v string
 		}
 	}
 	for _, kind := range mnistModels {
-		c.Spread[kind] = mnistSpread(c.FinalTrain[kind])
+		c.Spread[kind] = spreadOverMin(c.FinalTrain[kind])
 	}
 	return c, configs, nil
 }

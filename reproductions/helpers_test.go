@@ -10,18 +10,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/convexst/stcnn/internal/testutil"
 
 	gb "github.com/convexst/stcnn/gomlx_backend"
 	"github.com/convexst/stcnn/reproductions"
-	"github.com/gomlx/compute"
 )
-
-var testBackend = sync.OnceValues(func() (compute.Backend, error) {
-	b, _, err := gb.Default()
-	return b, err
-})
 
 // runTiny runs one figure at the Tiny scale into a temporary directory and
 // checks every output: CSV files parse with finite numbers, PNGs decode,
@@ -34,10 +29,7 @@ func runTiny(t *testing.T, id string) (*reproductions.Result, string) {
 // runTinyWith is runTiny with the environment adjusted by edit.
 func runTinyWith(t *testing.T, id string, edit func(*reproductions.Env)) (*reproductions.Result, string) {
 	t.Helper()
-	b, err := testBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := testutil.Backend(t)
 	choice, _ := gb.Choose(gb.Options{})
 	figs, err := reproductions.Lookup(id)
 	if err != nil {

@@ -374,16 +374,6 @@ func (mnistLogTicks) Ticks(lo, hi float64) []plot.Tick {
 	return ticks
 }
 
-// mnistSpread returns (max - min) / min of v, the relative spread of final
-// objectives across optimisers or initialisations.
-func mnistSpread(v []float64) float64 {
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, x := range v {
-		lo, hi = min(lo, x), max(hi, x)
-	}
-	return (hi - lo) / lo
-}
-
 // mnistPredict returns the network's outputs f(Y) for noisy images, from
 // stcnn's Predict graph run on the trained store, in chunks that respect
 // the run's memory bound. ASGD runs are predicted at their averaged

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/convexst/stcnn/internal/testutil"
+
 	"github.com/convexst/stcnn/datasets"
 	"github.com/convexst/stcnn/stcnn"
 	"github.com/gomlx/gomlx/ml/model"
@@ -62,11 +64,7 @@ func peakRSSKiB() (int, error) {
 func benchEvaluate(b *testing.B, p, n int) {
 	cfg := stcnn.DefaultConfig(stcnn.Dual, 1)
 	cfg.P = p
-	all, err := mnistTest()
-	if err != nil {
-		b.Fatal(err)
-	}
-	clean, err := all.Subset(n, 1)
+	clean, err := testutil.MNIST(b, datasets.Test).Subset(n, 1)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -86,7 +84,7 @@ func benchEvaluate(b *testing.B, p, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	first, err := all.Subset(1, 1) // compile outside the timing
+	first, err := testutil.MNIST(b, datasets.Test).Subset(1, 1) // compile outside the timing
 	if err != nil {
 		b.Fatal(err)
 	}

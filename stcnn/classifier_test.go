@@ -3,22 +3,15 @@ package stcnn_test
 import (
 	"math"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/convexst/stcnn/internal/testutil"
 
 	"github.com/convexst/stcnn/datasets"
 	"github.com/convexst/stcnn/stcnn"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
-
-var mnistTest = sync.OnceValues(func() (*datasets.Images, error) {
-	dir, err := datasets.MNISTDir("")
-	if err != nil {
-		return nil, err
-	}
-	return datasets.LoadMNIST(dir, datasets.Test)
-})
 
 func newHead(tb testing.TB, store *model.Store, h, w, c int, lr float64) (*stcnn.ClassifierHead, *stcnn.ClassifierTrainer) {
 	tb.Helper()
@@ -40,14 +33,7 @@ func newHead(tb testing.TB, store *model.Store, h, w, c int, lr float64) (*stcnn
 // TestClassifierHeadLearnsMNIST: the head trained on clean MNIST images
 // classifies held-out test images far above the 10% of chance.
 func TestClassifierHeadLearnsMNIST(t *testing.T) {
-	train, err := mnistTrain()
-	if err != nil {
-		t.Fatal(err)
-	}
-	test, err := mnistTest()
-	if err != nil {
-		t.Fatal(err)
-	}
+	train, test := testutil.MNIST(t, datasets.Train), testutil.MNIST(t, datasets.Test)
 	tr0, _ := train.Subset(300, 1)
 	te0, _ := test.Subset(200, 2)
 	_, tr := newHead(t, model.NewStore(), 28, 28, 1, 1e-2)

@@ -3,11 +3,11 @@ package stcnn_test
 import (
 	"math"
 	"math/rand/v2"
-	"sync"
 	"testing"
 
+	"github.com/convexst/stcnn/internal/testutil"
+
 	"github.com/convexst/stcnn/datasets"
-	gb "github.com/convexst/stcnn/gomlx_backend"
 	"github.com/convexst/stcnn/stcnn"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -16,21 +16,7 @@ import (
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
-// testBackend is the backend the package tests run on: the safe pure-Go
-// configuration unless GOMLX_BACKEND says otherwise.
-var testBackend = sync.OnceValues(func() (compute.Backend, error) {
-	b, _, err := gb.Default()
-	return b, err
-})
-
-func backend(tb testing.TB) compute.Backend {
-	tb.Helper()
-	b, err := testBackend()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
+func backend(tb testing.TB) compute.Backend { return testutil.Backend(tb) }
 
 // uniformInit is U(-1/sqrt(fanIn), 1/sqrt(fanIn)), or zeros when zero is set.
 type uniformInit struct {
@@ -64,22 +50,10 @@ func (u uniformInit) Sample(rng *rand.Rand, dt dtypes.DType, fanIn int, dims ...
 	return tensors.FromFlatDataAndDimensions(f, dims...), nil
 }
 
-var mnistTrain = sync.OnceValues(func() (*datasets.Images, error) {
-	dir, err := datasets.MNISTDir("")
-	if err != nil {
-		return nil, err
-	}
-	return datasets.LoadMNIST(dir, datasets.Train)
-})
-
 // mnistPair returns n MNIST training images and a noisy copy (sigma 0.5).
 func mnistPair(tb testing.TB, n int) (noisy, clean *datasets.Images) {
 	tb.Helper()
-	all, err := mnistTrain()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	clean, err = all.Subset(n, 1)
+	clean, err := testutil.MNIST(tb, datasets.Train).Subset(n, 1)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -119,3 +93,46 @@ func newMNISTTrainer(tb testing.TB, cfg stcnn.Config, n int) (*stcnn.Trainer, *d
 }
 
 func scalarF64(v float64) *tensors.Tensor { return tensors.FromScalar(v) }
+
+// checkFiniteDifferences compares the autodiff gradients of the objective of
+// net (float64) at random nonzero weights (so that group norms are
+// differentiable) with central differences on noisy copies of clean.
+func checkFiniteDifferences(t *testing.T, net stcnn.Network, store *model.Store, clean *datasets.Images) {
+	t.Helper()
+	noisy, _ := datasets.AddGaussianNoise(clean, 0.3, 2)
+	yT, xT := stcnn.ImagesTensor(noisy, dtypes.Float64), stcnn.ImagesTensor(clean, dtypes.Float64)
+	eval, vars := objectiveExec(t, net, store)
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, v := range vars {
+		vals := make([]float64, v.Shape().Size())
+		for i := range vals {
+			vals[i] = 0.5 * rng.NormFloat64()
+		}
+		setFlat(t, v, vals)
+	}
+	_, grads := eval(yT, xT)
+	const h = 1e-6
+	for vi, v := range vars {
+		base := f64(t, v.MustValue())
+		var num, den float64
+		for i := range base {
+			p := append([]float64(nil), base...)
+			p[i] += h
+			setFlat(t, v, p)
+			fp, _ := eval(yT, xT)
+			p[i] -= 2 * h
+			setFlat(t, v, p)
+			fm, _ := eval(yT, xT)
+			fd := (fp - fm) / (2 * h)
+			num += (fd - grads[vi][i]) * (fd - grads[vi][i])
+			den += grads[vi][i] * grads[vi][i]
+		}
+		setFlat(t, v, base)
+		if den == 0 || math.IsNaN(num) {
+			t.Fatalf("%s: gradient is zero or NaN; the check would be vacuous", v.Name())
+		}
+		if rel := math.Sqrt(num / den); rel > 1e-6 {
+			t.Errorf("%s: relative gradient error %.3g > 1e-6", v.Name(), rel)
+		}
+	}
+}

@@ -203,43 +203,7 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 			}
 			net, store := initNetwork(t, cfg, 11)
 			clean := tinyImages(2, 5, 5, tc.channels, 1)
-			noisy, _ := datasets.AddGaussianNoise(clean, 0.3, 2)
-			yT, xT := stcnn.ImagesTensor(noisy, dtypes.Float64), stcnn.ImagesTensor(clean, dtypes.Float64)
-			eval, vars := objectiveExec(t, net, store)
-			// Random nonzero weights, so the group norms are differentiable.
-			rng := rand.New(rand.NewPCG(9, 9))
-			for _, v := range vars {
-				vals := make([]float64, v.Shape().Size())
-				for i := range vals {
-					vals[i] = 0.5 * rng.NormFloat64()
-				}
-				setFlat(t, v, vals)
-			}
-			_, grads := eval(yT, xT)
-			const h = 1e-6
-			for vi, v := range vars {
-				base := f64(t, v.MustValue())
-				var num, den float64
-				for i := range base {
-					p := append([]float64(nil), base...)
-					p[i] += h
-					setFlat(t, v, p)
-					fp, _ := eval(yT, xT)
-					p[i] -= 2 * h
-					setFlat(t, v, p)
-					fm, _ := eval(yT, xT)
-					fd := (fp - fm) / (2 * h)
-					num += (fd - grads[vi][i]) * (fd - grads[vi][i])
-					den += grads[vi][i] * grads[vi][i]
-				}
-				setFlat(t, v, base)
-				if den == 0 || math.IsNaN(num) {
-					t.Fatalf("%s: gradient is zero or NaN; the check would be vacuous", v.Name())
-				}
-				if rel := math.Sqrt(num / den); rel > 1e-6 {
-					t.Errorf("%s: relative gradient error %.3g > 1e-6", v.Name(), rel)
-				}
-			}
+			checkFiniteDifferences(t, net, store, clean)
 		})
 	}
 }

@@ -5,10 +5,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
-	gb "github.com/convexst/stcnn/gomlx_backend"
+	"github.com/convexst/stcnn/internal/testutil"
+
 	"github.com/convexst/stcnn/stcnn"
 	"github.com/convexst/stcnn/stcnn/initializers"
 	"github.com/convexst/stcnn/stcnn/optimizers"
@@ -17,18 +17,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-var testBackend = sync.OnceValues(func() (compute.Backend, error) {
-	b, _, err := gb.Default()
-	return b, err
-})
-
-func backend(tb testing.TB) compute.Backend {
-	b, err := testBackend()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
-}
+func backend(tb testing.TB) compute.Backend { return testutil.Backend(tb) }
 
 // tinyConfig is a small real-MNIST run: 24 training and 8 test images.
 func tinyConfig(kind stcnn.ModelKind, optimizer string) training.Config {
