@@ -66,7 +66,8 @@ func CertifiedSettingsFor(s Scale) (CertifiedSettings, error) {
 	case Paper:
 		// The preconditioner factorises a P x P matrix and the solve holds
 		// a few P-sized host matrices: P = 8000 is out of reach on two
-		// cores, so the figure uses the 512 gates of the benchmark.
+		// cores, so the figure uses the 512 gates of the README's
+		// certified-solver benchmark.
 		c.P, c.MaxTime, c.CacheBytes = 512, 4*3600, 3<<30
 		c.Notes = append(c.Notes, "paper scale: 600 training images with P = 512 gates (not the 8000 of Sahiner et al.: the solver's P x P preconditioner is too large for 2 cores), masks cached (about 1.9 GB)")
 	case Quick:

@@ -132,9 +132,9 @@ func cifarSettingsFor(s Scale) cifarSettings {
 		c.TrainSize, c.TestSize, c.Epochs, c.BatchSize, c.K, c.P = 3000, 400, 30, 50, 512, 512
 		c.SnapshotEpochs, c.ShowImages = []int{8, 16, 28}, 6
 	case Quick:
-		// Figs. 2, 13-17 and Table II together: 174 s wall (121 s CPU) on
-		// the 2-core development machine shared with other jobs (load 5-9);
-		// Fig. 13 (32 runs) takes about 40% of it.
+		// Sizes that keep Figs. 2, 13-17 and Table II within a few minutes
+		// on 2 cores (times in reproductions/README.md); Fig. 13 (32 runs)
+		// is the largest part.
 		c.TrainSize, c.TestSize, c.Epochs, c.BatchSize, c.K, c.P = 40, 40, 3, 5, 32, 32
 		c.SnapshotEpochs, c.ShowImages = []int{1, 2, 3}, 6
 	default: // Tiny: unit tests.

@@ -42,7 +42,7 @@ func init() {
 		Claim: "illustration: the nonlinear ST of the primal equals a linear diagonal mask in the dual (Theorem 4)",
 		Run:   runFig4})
 	register(Figure{ID: "5", Title: "A hyperplane in R^2 and the three ST regions",
-		Claim: "illustration: a hyperplane w.x = 0 and the band |w.x| < lambda split the plane into the regions S1, S2, S3 of eq. 6",
+		Claim: "illustration: a hyperplane w.x = 0 and the band |w.x| < lambda split the plane into the regions S1, S2, S3 of eq. 23",
 		Run:   runFig5})
 	register(Figure{ID: "6", Title: "Convolution as a matrix product (eq. 21)",
 		Claim: "illustration: the convolution Y (x) U equals the patch matrix times the filter",
@@ -394,7 +394,7 @@ func runFig3(env Env) (*Result, error) {
 	b.arrow(4.2, 4.5, 4.8, 5.5, "")
 	b.box(4.8, 4.6, 6.8, 6.6, diagGrey, fmt.Sprintf("P=%d fixed gates\nubar: %s\n~ N(0, %g^2)", p, sh("gates ubar"), dcfg.GateStd))
 	b.arrow(6.8, 5.6, 7.4, 5.6, "")
-	b.box(7.4, 4.6, 9.8, 6.6, diagGreen, fmt.Sprintf("masks Q = ST(g)/g: %s\nsigns s in {-1,0,1}: %s\n(S1, S2, S3 of eq. 6)", sh("Q"), sh("s")))
+	b.box(7.4, 4.6, 9.8, 6.6, diagGreen, fmt.Sprintf("masks Q = ST(g)/g: %s\nsigns s in {-1,0,1}: %s\n(S1, S2, S3 of eq. 23)", sh("Q"), sh("s")))
 	b.arrow(4.2, 3.5, 4.8, 2.5, "")
 	b.box(4.8, 1.4, 6.8, 3.4, diagOrange, fmt.Sprintf("dual weights\nw: %s\nw': %s", sh("w"), sh("w'")))
 	b.arrow(6.8, 2.4, 7.4, 2.4, "")

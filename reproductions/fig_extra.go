@@ -62,7 +62,7 @@ type extraSizes struct {
 // for Fig. 19 (not stated; as the other CIFAR-10 figures, whose Fig. 15
 // shows epoch 28), K = P = 512 (the project default), and a ResNet of two
 // blocks of 64 channels. Batch size 50 (the project default; not stated).
-// Quick fits both figures in about two minutes on 2 cores, with more images
+// Quick fits both figures in a few minutes on 2 cores, with more images
 // for Fig. 18 so that its accuracies resolve differences of a few percent;
 // Tiny is a smoke test.
 func extraSizesFor(s Scale) extraSizes {
@@ -71,9 +71,6 @@ func extraSizesFor(s Scale) extraSizes {
 		return extraSizes{Train18: 6, Test18: 6, Train19: 6, Test19: 6, Epochs18: 2, Epochs19: 2, BatchSize: 3, K: 4, P: 4,
 			ResNet: extraResNetConfig(1, 4), HeadEpochs: 2, HeadBatch: 3}
 	case Quick:
-		// Measured on the shared 2-core machine: 41 s (Fig. 18) and 78 s
-		// (Fig. 19) of CPU time (user + sys), i.e. about two minutes of
-		// wall time together on 2 idle cores.
 		return extraSizes{Train18: 200, Test18: 200, Train19: 80, Test19: 80, Epochs18: 4, Epochs19: 4, BatchSize: 10,
 			K: 32, P: 32, ResNet: extraResNetConfig(1, 16), HeadEpochs: 5, HeadBatch: 20}
 	default:

@@ -119,10 +119,8 @@ func MNISTSettingsFor(s Scale) (MNISTSettings, error) {
 		// shows epoch 28; MNIST epochs are not stated); batch 50.
 		c.TrainSize, c.TestSize, c.K, c.P, c.Epochs, c.BatchSize, c.Examples = 600, 10000, 512, 8000, 30, 50, 6
 	case Quick:
-		// Figs. 9-12 and Table I together took 259 s wall and 178 s of CPU
-		// on the 2-core development machine while other jobs loaded it
-		// (load average 5-7), pure-Go backend: within about four minutes
-		// on 2 cores (68, 37, 80, 19 and 55 s per figure).
+		// Sizes that keep Figs. 9-12 and Table I within a few minutes on
+		// 2 cores with the pure-Go backend (times in reproductions/README.md).
 		c.TrainSize, c.TestSize, c.K, c.P, c.Epochs, c.BatchSize, c.Examples = 100, 100, 64, 64, 6, 10, 6
 		c.Notes = append(c.Notes, "quick scale: 100 training / 100 test images, K = P = 64, 6 epochs of batch 10 (60 steps): far from convergence; shapes of curves only")
 	case Tiny:

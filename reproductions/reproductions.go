@@ -4,6 +4,12 @@
 // PNG and SVG (gonum/plot), and a JSON manifest recording the full run
 // configuration, seeds, backend, git commit, wall time and library versions.
 // It returns the figure's data so tests and notebooks can inspect it.
+//
+// Figures train through package training: runs with the same configuration
+// are trained once per invocation (Env.Shared, a training.RunStore whose
+// folders the reproduce command keeps under OUT/runs), and per-epoch work
+// (the snapshots of Fig. 15, the classifier head of Fig. 18) is a hook of
+// the run.
 package reproductions
 
 import (

@@ -34,5 +34,16 @@
 //
 // A primal network is rebuilt from a dual solution by eq. 47; because ST is
 // not positively homogeneous the rebuilt primal need not attain the dual
-// objective, and RebuildPrimal plus Evaluate measure the difference.
+// objective, and RebuildPrimal plus Evaluate measure the difference: for
+// lambda > 0 the measured gap is real and large, and the paper's zero-gap
+// claim fails.
+//
+// Every model is a Network: it creates its own variables (Init), names its
+// hidden width (which sizes the memory-bounding chunks, ChunkRanges) and
+// its penalties, and builds its prediction, per-image terms and weight
+// penalty as graphs. PrimalModel, DualModel and the ResNet denoiser of Fig.
+// 19 (ResNetModel) implement it; Trainer steps and evaluates any of them
+// without asking which it is. The classifier head of Fig. 18
+// (ClassifierHead) is trained on a frozen denoiser's outputs by its own
+// ClassifierTrainer. Package training runs the training loop.
 package stcnn

@@ -98,8 +98,9 @@ func TestPatchesMatchConvolution(t *testing.T) {
 }
 
 // TestGatePatterns checks eq. 23: Q (.) (Y ubar) = ST(Y ubar), and that the
-// regions S1 (s=+1), S2 (s=0), S3 (s=-1) partition the pixels as the gate
-// output's sign and magnitude say.
+// regions of eq. 23 partition the pixels as the gate output g says: S1
+// (g <= -lambda, Q = (g + lambda)/g, s = -1), S2 (|g| < lambda, Q = 0,
+// s = 0), S3 (g >= lambda, Q = (g - lambda)/g, s = +1).
 func TestGatePatterns(t *testing.T) {
 	im := tinyImages(2, 6, 6, 1, 5)
 	for _, lambda := range []float64{0, 0.1, 0.5} {
@@ -113,19 +114,19 @@ func TestGatePatterns(t *testing.T) {
 			return []*Node{q, s, g, Mul(q, g), stcnn.SoftThreshold(g, lambda)}
 		}, stcnn.ImagesTensor(im, dtypes.Float64), gates)
 		q, s, g, qg, st := f64(t, outs[0]), f64(t, outs[1]), f64(t, outs[2]), f64(t, outs[3]), f64(t, outs[4])
-		var counts [3]int
+		var counts [3]int // S1, S2, S3
 		for i := range g {
 			if math.Abs(qg[i]-st[i]) > 1e-12*math.Max(1, math.Abs(st[i])) {
 				t.Fatalf("lambda %v: Q*g = %v but ST(g) = %v (g = %v)", lambda, qg[i], st[i], g[i])
 			}
 			switch {
 			case g[i] >= lambda && (lambda > 0 || g[i] > 0):
-				counts[0]++
+				counts[2]++
 				if s[i] != 1 || q[i] < 0 || q[i] > 1 {
 					t.Fatalf("g=%v >= lambda=%v: s=%v q=%v, want s=1, q in [0,1]", g[i], lambda, s[i], q[i])
 				}
 			case g[i] <= -lambda && (lambda > 0 || g[i] < 0):
-				counts[2]++
+				counts[0]++
 				if s[i] != -1 || q[i] < 0 || q[i] > 1 {
 					t.Fatalf("g=%v <= -lambda=%v: s=%v q=%v, want s=-1, q in [0,1]", g[i], lambda, s[i], q[i])
 				}

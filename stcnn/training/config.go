@@ -1,9 +1,17 @@
-// Package training runs and records the training of a primal or dual ST-CNN:
-// a run configuration holding every setting, data preparation (seeded
-// subsets and noise), epochs of seeded mini-batches, evaluation at a chosen
-// cadence, a history of every metric, progress reporting, NaN/Inf detection,
-// and a saved state from which an interrupted run resumes bitwise
-// identically (see Run and the run folder layout in rundir.go).
+// Package training runs and records the training of a network (an ST-CNN,
+// primal or dual, or the ResNet of Fig. 19): a run configuration holding
+// every setting (validated once, by Run or LoadConfig), data preparation
+// (seeded subsets and noise, or images handed in), epochs of seeded
+// mini-batches, evaluation at a chosen cadence (EvaluateWeights for weights
+// no run trained), a history of every metric, progress reporting, NaN/Inf
+// detection, hooks after every step, evaluation and epoch, and a saved state
+// from which an interrupted run resumes bitwise identically (see Run and the
+// run folder layout in rundir.go).
+//
+// Run is the project's one training loop: every optimiser step outside the
+// tests is taken by it. A RunStore shares finished runs by their
+// configuration's ID (Config.ID, a hash of its canonical JSON), so figures
+// built on the same runs train each once.
 package training
 
 import (
