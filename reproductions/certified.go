@@ -111,7 +111,7 @@ func runCertified(env Env) (*Result, error) {
 	}
 	base.Model.P = set.P
 	base.TestSize = 1 // unused here (mnistData reports a test set)
-	data, err := mnistData(env, base)
+	data, err := env.data(base)
 	if err != nil {
 		return nil, err
 	}

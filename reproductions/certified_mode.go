@@ -126,7 +126,7 @@ func mnistCertifyDual(env Env, configs []training.Config) (*mnistCertified, *Cer
 		if cfg.Model.Model != stcnn.Dual {
 			continue
 		}
-		data, err := mnistData(env, cfg)
+		data, err := env.data(cfg)
 		if err != nil {
 			return nil, nil, err
 		}

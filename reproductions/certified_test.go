@@ -14,13 +14,13 @@ func TestCertifiedTiny(t *testing.T) {
 	res, _ := runTiny(t, "certified")
 	for _, sigma := range []string{"0.25", "0.50", "0.75"} {
 		key := "sigma" + sigma
-		obj, bound := res.Metrics[key+"_objective"], res.Metrics[key+"_bound"]
+		obj, bound := mustMetric(t, res, key+"_objective"), mustMetric(t, res, key+"_bound")
 		if !(bound <= obj) || math.IsNaN(bound) {
 			t.Errorf("%s: bound %v not below objective %v", key, bound, obj)
 		}
 		// Adam's objectives are objectives of the same problem: never below
 		// a certified lower bound.
-		if best := res.Metrics[key+"_adam_best"]; best < bound*(1-1e-6) {
+		if best := mustMetric(t, res, key+"_adam_best"); best < bound*(1-1e-6) {
 			t.Errorf("%s: Adam reached %v, below the certified bound %v", key, best, bound)
 		}
 	}
@@ -33,7 +33,7 @@ func TestCertifiedMode(t *testing.T) {
 	certify := func(e *reproductions.Env) { e.Certify = true }
 	t.Run("9", func(t *testing.T) {
 		res, dir := runTinyWith(t, "9", certify)
-		obj, bound := res.Metrics["certified_objective"], res.Metrics["certified_bound"]
+		obj, bound := mustMetric(t, res, "certified_objective"), mustMetric(t, res, "certified_bound")
 		if !(bound <= obj) || !(bound > 0) {
 			t.Fatalf("certified bound %v, objective %v", bound, obj)
 		}
@@ -71,7 +71,7 @@ func TestCertifiedMode(t *testing.T) {
 				t.Errorf("sigma %v: bound %v, certified objective %v, trained dual %v", r[0], bound, objective, trained)
 			}
 		}
-		if res.Metrics["sigma0.25_certified_test_psnr"] == 0 {
+		if mustMetric(t, res, "sigma0.25_certified_test_psnr") == 0 {
 			t.Error("no certified PSNR in the metrics")
 		}
 	})

@@ -22,7 +22,6 @@ import (
 	"image/color"
 	"math"
 	"path/filepath"
-	"time"
 
 	"github.com/convexst/stcnn/datasets"
 	"github.com/convexst/stcnn/stcnn"
@@ -197,23 +196,6 @@ func cifarInit(std float64) initializers.Spec {
 		return initializers.Zeros()
 	}
 	return initializers.Normal(std)
-}
-
-// cifarData loads the images of a configuration (subsets and noise depend
-// only on the sizes, sigma and seed, so runs that share them share the data).
-func cifarData(env Env, cfg training.Config) (*training.Data, error) {
-	start := time.Now()
-	d, err := training.LoadData(cfg)
-	if err != nil {
-		return nil, err
-	}
-	test := 0
-	if d.TestClean != nil {
-		test = d.TestClean.N
-	}
-	env.Logf("  CIFAR-10 data: %d training / %d test images, sigma %.2f (%.1fs)", d.TrainClean.N, test,
-		cfg.Sigma, time.Since(start).Seconds())
-	return d, nil
 }
 
 // cifarTrain trains one configuration on data (once per Env.Shared).

@@ -114,7 +114,7 @@ func cifarFig2(env Env) (*Result, error) {
 		}
 		set.Runs = append(set.Runs, cfg)
 		if data == nil {
-			if data, err = cifarData(env, cfg); err != nil {
+			if data, err = env.data(cfg); err != nil {
 				return nil, err
 			}
 		}
@@ -387,7 +387,7 @@ func cifarFig13(env Env) (*Result, error) {
 				cfg.TestSize = 0
 				set.Runs = append(set.Runs, cfg)
 				if data == nil {
-					if data, err = cifarData(env, cfg); err != nil {
+					if data, err = env.data(cfg); err != nil {
 						return nil, err
 					}
 				}
@@ -523,7 +523,7 @@ func cifarFig14(env Env) (*Result, error) {
 			}
 			set.Runs = append(set.Runs, cfg)
 			if data == nil {
-				if data, err = cifarData(env, cfg); err != nil {
+				if data, err = env.data(cfg); err != nil {
 					return nil, err
 				}
 			}
@@ -625,7 +625,7 @@ func cifarFig15(env Env) (*Result, error) {
 		}
 		set.Runs = append(set.Runs, cfg)
 		if data == nil {
-			if data, err = cifarData(env, cfg); err != nil {
+			if data, err = env.data(cfg); err != nil {
 				return nil, err
 			}
 			n := min(s.ShowImages, data.TestNoisy.N)
@@ -731,7 +731,7 @@ func cifarTrainPairs(env Env, s cifarSettings, sigmas []float64, measureGap bool
 			}
 			set.Runs = append(set.Runs, cfg)
 			if base == nil {
-				if base, err = cifarData(env, cfg); err != nil {
+				if base, err = env.data(cfg); err != nil {
 					return nil, err
 				}
 			}

@@ -107,8 +107,8 @@ func TestFig13CIFAROptimizersInits(t *testing.T) {
 			t.Errorf("primal from zeros moved under optimiser %g: %v", k.opt, c)
 		}
 	}
-	if res.Metrics["dual_objective_min"] <= 0 || res.Metrics["dual_objective_max"] < res.Metrics["dual_objective_min"] {
-		t.Errorf("dual objective range %v %v", res.Metrics["dual_objective_min"], res.Metrics["dual_objective_max"])
+	if mustMetric(t, res, "dual_objective_min") <= 0 || mustMetric(t, res, "dual_objective_max") < mustMetric(t, res, "dual_objective_min") {
+		t.Errorf("dual objective range %v %v", mustMetric(t, res, "dual_objective_min"), mustMetric(t, res, "dual_objective_max"))
 	}
 }
 

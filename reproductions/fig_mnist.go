@@ -85,7 +85,7 @@ func mnistCompare(env Env, s MNISTSettings, variants []string, run func(v string
 				return nil, nil, err
 			}
 			if data == nil {
-				if data, err = mnistData(env, cfg); err != nil {
+				if data, err = env.data(cfg); err != nil {
 					return nil, nil, err
 				}
 			}
@@ -287,7 +287,7 @@ func mnistSigmaRuns(env Env, s MNISTSettings, sigmas []float64, measureGap bool)
 				return nil, nil, err
 			}
 			if base == nil {
-				if base, err = mnistData(env, cfg); err != nil {
+				if base, err = env.data(cfg); err != nil {
 					return nil, nil, err
 				}
 			}

@@ -163,7 +163,7 @@ func TestFig12Tiny(t *testing.T) {
 	if len(pix) != s.Examples*28*28 {
 		t.Errorf("fig12_pixels.csv: %d rows, want %d", len(pix), s.Examples*28*28)
 	}
-	if res.Metrics["primal_psnr"] == 0 || res.Metrics["dual_psnr"] == 0 {
+	if mustMetric(t, res, "primal_psnr") == 0 || mustMetric(t, res, "dual_psnr") == 0 {
 		t.Errorf("metrics: %v", res.Metrics)
 	}
 }

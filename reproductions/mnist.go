@@ -18,7 +18,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"time"
 
 	"github.com/convexst/stcnn/datasets"
 	"github.com/convexst/stcnn/stcnn"
@@ -190,19 +189,6 @@ func (s MNISTSettings) config(name string, r mnistRun) (training.Config, error) 
 		Dataset: training.MNIST, TrainSize: s.TrainSize, TestSize: s.TestSize, Sigma: r.Sigma, Seed: s.Seed,
 		Epochs: s.Epochs, BatchSize: s.BatchSize, MeasureGap: r.MeasureGap, MaxChunkElements: s.MaxChunkElements}
 	return cfg, nil // training.Run validates it
-}
-
-// mnistData loads MNIST once with training.LoadData for cfg (seeded
-// subsets, noise of cfg.Sigma).
-func mnistData(env Env, cfg training.Config) (*training.Data, error) {
-	start := time.Now()
-	d, err := training.LoadData(cfg)
-	if err != nil {
-		return nil, err
-	}
-	env.Logf("  MNIST: %d training / %d test images, sigma %.2f (%.1fs)", d.TrainClean.N, d.TestClean.N, cfg.Sigma,
-		time.Since(start).Seconds())
-	return d, nil
 }
 
 // mnistRenoise returns d with the noise of sigma instead: the same clean

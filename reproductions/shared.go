@@ -18,6 +18,15 @@ type Shared struct {
 
 	mu        sync.Mutex
 	certified map[string]*mnistCertified
+	data      map[dataKey]*training.Data
+}
+
+// dataKey is what training.LoadData's images depend on.
+type dataKey struct {
+	dataset, dir string
+	train, test  int
+	sigma        float64
+	seed         uint64
 }
 
 // NewShared returns a Shared whose runs are kept in memory and, when
@@ -57,6 +66,37 @@ func (e Env) train(cfg training.Config, data *training.Data) (*training.Result, 
 	}
 	e.Logf("%s (%s)", msg, how)
 	return res, nil
+}
+
+// data returns training.LoadData's images for cfg, loaded once per
+// Env.Shared.
+func (e Env) data(cfg training.Config) (*training.Data, error) {
+	key := dataKey{cfg.Dataset, cfg.DataDir, cfg.TrainSize, cfg.TestSize, cfg.Sigma, cfg.Seed}
+	if s := e.Shared; s != nil {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if d, ok := s.data[key]; ok {
+			return d, nil
+		}
+	}
+	start := time.Now()
+	d, err := training.LoadData(cfg)
+	if err != nil {
+		return nil, err
+	}
+	test := 0
+	if d.TestClean != nil {
+		test = d.TestClean.N
+	}
+	e.Logf("  %s: %d training / %d test images, sigma %.2f (%.1fs)", cfg.Dataset, d.TrainClean.N, test, cfg.Sigma,
+		time.Since(start).Seconds())
+	if s := e.Shared; s != nil {
+		if s.data == nil {
+			s.data = map[dataKey]*training.Data{}
+		}
+		s.data[key] = d
+	}
+	return d, nil
 }
 
 // certified returns the certified solution of the dual run cfg's problem,
