@@ -16,6 +16,7 @@ import (
 	"strconv"
 
 	"github.com/convexst/stcnn/datasets"
+	"github.com/convexst/stcnn/reproductions/convexfit"
 	"github.com/convexst/stcnn/stcnn"
 	"github.com/convexst/stcnn/stcnn/initializers"
 	"github.com/convexst/stcnn/stcnn/optimizers"
@@ -138,7 +139,7 @@ type Fig1Settings struct {
 
 // Fig1Data is Fig. 1's data.
 type Fig1Data struct {
-	Convex *ConvexReLUSolution `json:"convex"`
+	Convex *convexfit.ConvexReLUSolution `json:"convex"`
 	// Runs[r][t] is the objective of seed r+1 before step t (last: after the
 	// last step); the figure draws the first three.
 	Runs [][]float64 `json:"-"`
@@ -184,12 +185,12 @@ func runFig1(env Env) (*Result, error) {
 	for i, v := range xs {
 		x[i] = []float64{v, 1}
 	}
-	patterns, err := ReLUPatterns2D(x)
+	patterns, err := convexfit.ReLUPatterns2D(x)
 	if err != nil {
 		return nil, err
 	}
-	sol, err := SolveConvexReLU(ConvexReLUProblem{X: x, Y: ys, Patterns: patterns, DataWeight: 1 / n, Penalty: 2 * beta},
-		ConvexSolveOptions{Tol: fig1Gap})
+	sol, err := convexfit.SolveConvexReLU(convexfit.ConvexReLUProblem{X: x, Y: ys, Patterns: patterns, DataWeight: 1 / n, Penalty: 2 * beta},
+		convexfit.ConvexSolveOptions{Tol: fig1Gap})
 	if err != nil {
 		return nil, err
 	}
@@ -347,7 +348,7 @@ func fig1SeedPlot(seeds []uint64, final []float64, opt float64) (*plot.Plot, err
 
 // fig1Rebuilt loads the network rebuilt from the convex solution into a
 // primal stcnn model and evaluates its objective there.
-func fig1Rebuilt(env Env, cfg stcnn.Config, sol *ConvexReLUSolution, inputs, targets *datasets.Images) (float64, error) {
+func fig1Rebuilt(env Env, cfg stcnn.Config, sol *convexfit.ConvexReLUSolution, inputs, targets *datasets.Images) (float64, error) {
 	k := len(sol.Neurons)
 	if k == 0 {
 		return 0, errors.New("reproductions: fig. 1: the convex solution is zero")

@@ -1,4 +1,4 @@
-package reproductions
+package convexfit
 
 import (
 	"fmt"

@@ -1,7 +1,6 @@
-package reproductions
-
-// This file solves the convex program of a two-layer ReLU network exactly, as
-// the horizontal "convex optimum" line of Fig. 1 needs.
+// Package convexfit solves the convex program of a two-layer ReLU network on
+// 1-D data exactly, with a certificate, as the horizontal "convex optimum"
+// line of Fig. 1 needs.
 //
 // # The program
 //
@@ -50,6 +49,7 @@ package reproductions
 // tolerance. In R^2 the support function of K ∩ ball is exact: ||s|| when s
 // lies in K, else the largest <s, r> over the cone's unit boundary rays r
 // (or 0); when in doubt the larger value is taken, which only lowers the bound.
+package convexfit
 
 import (
 	"errors"
