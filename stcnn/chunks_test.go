@@ -26,3 +26,12 @@ func TestChunkRanges(t *testing.T) {
 		t.Errorf("ChunkImages with the default bound = %d, want %d", got, want)
 	}
 }
+
+// ExampleChunkRanges splits 50 MNIST images for a dual network with
+// P = 8000 gates: at most 5 images of 784 pixels x 8000 hidden values fit
+// the default bound of 2^25 values, so 10 chunks of 5.
+func ExampleChunkRanges() {
+	r := stcnn.ChunkRanges(50, 784, 8000, 0)
+	fmt.Println(stcnn.ChunkImages(784, 8000, 0), len(r), r[0], r[len(r)-1])
+	// Output: 5 10 [0 5] [45 50]
+}
