@@ -3,12 +3,9 @@ package training
 import (
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/convexst/stcnn/datasets"
@@ -73,30 +70,6 @@ type Options struct {
 	Hooks Hooks
 }
 
-// Hooks are per-step, per-evaluation and per-epoch work done inside a run
-// (a figure's measurements, a stopping rule), so that the run is never
-// restarted to do it. A hook that returns ErrStopRun ends the run there
-// without error (its state is saved when the run has a folder); any other
-// error ends it with that error.
-type Hooks struct {
-	// AfterStep is called after every optimiser step, with the event
-	// Progress receives.
-	AfterStep func(Event) error
-	// AfterEvaluation is called after every evaluation, the one of the
-	// initial weights (epoch 0) included, with its record.
-	AfterEvaluation func(*Result, Record) error
-	// AfterEpoch is called at the end of every epoch, after its
-	// evaluation and save.
-	AfterEpoch func(res *Result, epoch int) error
-}
-
-func (h Hooks) empty() bool {
-	return h.AfterStep == nil && h.AfterEvaluation == nil && h.AfterEpoch == nil
-}
-
-// ErrStopRun, returned by a hook, ends the run early without error.
-var ErrStopRun = errors.New("training: run ended by a hook")
-
 // Result is a finished (or stopped) run.
 type Result struct {
 	Config  Config
@@ -131,9 +104,6 @@ func (res *Result) Predict(noisy *datasets.Images) (*datasets.Images, error) {
 	}
 	return out, nil
 }
-
-// HasRun reports whether dir holds a run (any of the files a run writes).
-func HasRun(dir string) bool { return len(presentRunFiles(dir)) > 0 }
 
 // Run trains the network of cfg as the options say. Same configuration,
 // same backend: same weights and history, whether or not the run was
@@ -230,105 +200,6 @@ func Run(cfg Config, opts Options) (*Result, error) {
 		return res, r.save()
 	}
 	return res, r.stopped(err)
-}
-
-// CheckRunDir makes the checks of the run folder that Run makes before
-// it writes anything (a run held without Resume or Force, a resume with no
-// saved state or with settings that change the result), so that a caller
-// can make them before loading data. Run makes them again under the lock.
-func CheckRunDir(cfg Config, opts Options) error {
-	if opts.Dir == "" {
-		return nil
-	}
-	_, _, err := checkRunDir(cfg, opts)
-	return err
-}
-
-// checkRunDir checks the run folder against the options and, when
-// resuming, reads the saved state and checks cfg against its
-// configuration. It writes nothing.
-func checkRunDir(cfg Config, opts Options) (*SavedState, []ConfigChange, error) {
-	dir := opts.Dir
-	present := presentRunFiles(dir)
-	switch {
-	case opts.Force, len(present) == 0:
-		return nil, nil, nil
-	case !opts.Resume:
-		return nil, nil, fmt.Errorf("training: %s holds a run (%s); use -resume to continue it or -force to replace it",
-			dir, strings.Join(present, ", "))
-	}
-	saved, err := ReadState(dir)
-	if err != nil {
-		if errors.Is(err, ErrNoState) {
-			return nil, nil, fmt.Errorf("training: %s holds a run (%s) but no saved state to resume from "+
-				"(written by an earlier version, or stopped before its first save); use -force to replace it",
-				dir, strings.Join(present, ", "))
-		}
-		return nil, nil, fmt.Errorf("%w; use -force to replace the run", err)
-	}
-	changing, neutral := DiffConfig(saved.Config, cfg)
-	if len(changing) > 0 {
-		list := make([]string, len(changing))
-		for i, c := range changing {
-			list[i] = c.String()
-		}
-		return nil, nil, fmt.Errorf("training: cannot resume the run in %s with different settings: %s "+
-			"(they change the result; only epochs, checkpoint_every, checkpoint_every_steps, data_dir, name and "+
-			"diverge_factor may change); use -force to start a new run", dir, strings.Join(list, "; "))
-	}
-	if cfg.Epochs < saved.Epoch || (cfg.Epochs == saved.Epoch && saved.Step > saved.Epoch*cfg.stepsPerEpoch()) {
-		return nil, nil, fmt.Errorf("training: cannot resume the run in %s with %d epochs: it has completed %d",
-			dir, cfg.Epochs, saved.Epoch)
-	}
-	return saved, neutral, nil
-}
-
-// restoreState loads the saved variables and progress into store and res
-// and records the changed settings in the history.
-func restoreState(saved *SavedState, net stcnn.Network, store *model.Store, res *Result, changes []ConfigChange) error {
-	paths := make([]string, 0, len(saved.Tensors))
-	for p := range saved.Tensors {
-		paths = append(paths, p)
-	}
-	slices.Sort(paths)
-	for _, p := range paths {
-		// The state does not record which variables are trainable.
-		store.VariableWithValue(p, saved.Tensors[p]).SetTrainable(false)
-	}
-	if err := net.Restore(store); err != nil {
-		return fmt.Errorf("the saved variables do not match the configuration: %w", err)
-	}
-	res.Epoch, res.Step, res.History = saved.Epoch, saved.Step, saved.History
-	res.SavedEpoch, res.SavedStep = saved.Epoch, saved.Step
-	res.History.Stopped = nil
-	for _, c := range changes {
-		note := fmt.Sprintf("%s changed from %s to %s at step %d", c.Field, c.From, c.To, saved.Step)
-		if c.Field == "epochs" {
-			note = fmt.Sprintf("changed from %s to %s epochs at step %d", c.From, c.To, saved.Step)
-			if res.Config.Epochs > saved.Config.Epochs {
-				note = "extended" + strings.TrimPrefix(note, "changed")
-			}
-		}
-		res.History.Changes = append(res.History.Changes,
-			Change{Epoch: saved.Epoch, Step: saved.Step, Field: c.Field, From: c.From, To: c.To, Note: note})
-	}
-	return nil
-}
-
-// useSaved reports which saved state a resumed run uses and removes a
-// damaged newest unit, so that the next save keeps the good one as state.prev.
-func useSaved(opts Options, saved *SavedState) error {
-	msg := fmt.Sprintf("resuming %s from %s/ (epoch %d, step %d)", opts.Dir, saved.Unit, saved.Epoch, saved.Step)
-	if saved.Damaged != "" {
-		msg += ", the previous good state, because " + saved.Damaged
-		if err := os.RemoveAll(filepath.Join(opts.Dir, stateDir)); err != nil {
-			return fmt.Errorf("training: %w", err)
-		}
-	}
-	if opts.Notice != nil {
-		opts.Notice(msg)
-	}
-	return nil
 }
 
 type runner struct {
@@ -598,38 +469,4 @@ func (r *runner) evaluateAt(epoch int) error {
 		return h(res, rec)
 	}
 	return nil
-}
-
-// LineProgress returns a Progress callback that writes one line per
-// evaluation to w, and, when w is a terminal, keeps a live status line
-// (epoch, step, objective, ETA) updated after every step.
-func LineProgress(w io.Writer, name string) func(Event) {
-	tty := false
-	if f, ok := w.(*os.File); ok {
-		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			tty = true
-		}
-	}
-	return func(e Event) {
-		if e.Record != nil {
-			r := e.Record
-			line := fmt.Sprintf("%s epoch %d/%d step %d/%d: train objective %.5g PSNR %.2f dB RLNE %.4f", name,
-				e.Epoch, e.Epochs, e.Step, e.TotalSteps, r.Train.Objective, r.Train.PSNR, r.Train.RLNE)
-			if r.Test.Images > 0 {
-				line += fmt.Sprintf(" | test objective %.5g PSNR %.2f dB", r.Test.Objective, r.Test.PSNR)
-			}
-			if r.TrainGap != nil {
-				line += fmt.Sprintf(" | gap %.4g (%.1f%%)", r.TrainGap.Gap, 100*r.TrainGap.Relative)
-			}
-			if tty {
-				fmt.Fprint(w, "\r\033[K")
-			}
-			fmt.Fprintln(w, line)
-			return
-		}
-		if tty {
-			fmt.Fprintf(w, "\r\033[K%s epoch %d/%d step %d/%d objective %.5g ETA %v", name, e.Epoch, e.Epochs,
-				e.Step, e.TotalSteps, e.Objective, e.ETA.Round(time.Second))
-		}
-	}
 }

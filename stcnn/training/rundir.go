@@ -3,12 +3,16 @@ package training
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/convexst/stcnn/stcnn"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // A run folder (Options.Dir) holds:
@@ -129,4 +133,106 @@ func flatten(c Config) map[string]string {
 	}
 	walk("", v)
 	return out
+}
+
+// HasRun reports whether dir holds a run (any of the files a run writes).
+func HasRun(dir string) bool { return len(presentRunFiles(dir)) > 0 }
+
+// CheckRunDir makes the checks of the run folder that Run makes before
+// it writes anything (a run held without Resume or Force, a resume with no
+// saved state or with settings that change the result), so that a caller
+// can make them before loading data. Run makes them again under the lock.
+func CheckRunDir(cfg Config, opts Options) error {
+	if opts.Dir == "" {
+		return nil
+	}
+	_, _, err := checkRunDir(cfg, opts)
+	return err
+}
+
+// checkRunDir checks the run folder against the options and, when
+// resuming, reads the saved state and checks cfg against its
+// configuration. It writes nothing.
+func checkRunDir(cfg Config, opts Options) (*SavedState, []ConfigChange, error) {
+	dir := opts.Dir
+	present := presentRunFiles(dir)
+	switch {
+	case opts.Force, len(present) == 0:
+		return nil, nil, nil
+	case !opts.Resume:
+		return nil, nil, fmt.Errorf("training: %s holds a run (%s); use -resume to continue it or -force to replace it",
+			dir, strings.Join(present, ", "))
+	}
+	saved, err := ReadState(dir)
+	if err != nil {
+		if errors.Is(err, ErrNoState) {
+			return nil, nil, fmt.Errorf("training: %s holds a run (%s) but no saved state to resume from "+
+				"(written by an earlier version, or stopped before its first save); use -force to replace it",
+				dir, strings.Join(present, ", "))
+		}
+		return nil, nil, fmt.Errorf("%w; use -force to replace the run", err)
+	}
+	changing, neutral := DiffConfig(saved.Config, cfg)
+	if len(changing) > 0 {
+		list := make([]string, len(changing))
+		for i, c := range changing {
+			list[i] = c.String()
+		}
+		return nil, nil, fmt.Errorf("training: cannot resume the run in %s with different settings: %s "+
+			"(they change the result; only epochs, checkpoint_every, checkpoint_every_steps, data_dir, name and "+
+			"diverge_factor may change); use -force to start a new run", dir, strings.Join(list, "; "))
+	}
+	if cfg.Epochs < saved.Epoch || (cfg.Epochs == saved.Epoch && saved.Step > saved.Epoch*cfg.stepsPerEpoch()) {
+		return nil, nil, fmt.Errorf("training: cannot resume the run in %s with %d epochs: it has completed %d",
+			dir, cfg.Epochs, saved.Epoch)
+	}
+	return saved, neutral, nil
+}
+
+// restoreState loads the saved variables and progress into store and res
+// and records the changed settings in the history.
+func restoreState(saved *SavedState, net stcnn.Network, store *model.Store, res *Result, changes []ConfigChange) error {
+	paths := make([]string, 0, len(saved.Tensors))
+	for p := range saved.Tensors {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	for _, p := range paths {
+		// The state does not record which variables are trainable.
+		store.VariableWithValue(p, saved.Tensors[p]).SetTrainable(false)
+	}
+	if err := net.Restore(store); err != nil {
+		return fmt.Errorf("the saved variables do not match the configuration: %w", err)
+	}
+	res.Epoch, res.Step, res.History = saved.Epoch, saved.Step, saved.History
+	res.SavedEpoch, res.SavedStep = saved.Epoch, saved.Step
+	res.History.Stopped = nil
+	for _, c := range changes {
+		note := fmt.Sprintf("%s changed from %s to %s at step %d", c.Field, c.From, c.To, saved.Step)
+		if c.Field == "epochs" {
+			note = fmt.Sprintf("changed from %s to %s epochs at step %d", c.From, c.To, saved.Step)
+			if res.Config.Epochs > saved.Config.Epochs {
+				note = "extended" + strings.TrimPrefix(note, "changed")
+			}
+		}
+		res.History.Changes = append(res.History.Changes,
+			Change{Epoch: saved.Epoch, Step: saved.Step, Field: c.Field, From: c.From, To: c.To, Note: note})
+	}
+	return nil
+}
+
+// useSaved reports which saved state a resumed run uses and removes a
+// damaged newest unit, so that the next save keeps the good one as state.prev.
+func useSaved(opts Options, saved *SavedState) error {
+	msg := fmt.Sprintf("resuming %s from %s/ (epoch %d, step %d)", opts.Dir, saved.Unit, saved.Epoch, saved.Step)
+	if saved.Damaged != "" {
+		msg += ", the previous good state, because " + saved.Damaged
+		if err := os.RemoveAll(filepath.Join(opts.Dir, stateDir)); err != nil {
+			return fmt.Errorf("training: %w", err)
+		}
+	}
+	if opts.Notice != nil {
+		opts.Notice(msg)
+	}
+	return nil
 }
