@@ -108,7 +108,11 @@ func (e Env) certified(cfg training.Config, solve func() (*mnistCertified, error
 	s := e.Shared
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c, ok := s.certified[cfg.ID()]; ok {
+	// The solution depends on the problem only: the network, the data and
+	// the seeds, not on how a run would train it.
+	key := training.Config{Model: cfg.Model, Dataset: cfg.Dataset, TrainSize: cfg.TrainSize, TestSize: cfg.TestSize,
+		Sigma: cfg.Sigma, Seed: cfg.Seed, MaxChunkElements: cfg.MaxChunkElements}.ID()
+	if c, ok := s.certified[key]; ok {
 		return c, nil
 	}
 	c, err := solve()
@@ -118,6 +122,6 @@ func (e Env) certified(cfg training.Config, solve func() (*mnistCertified, error
 	if s.certified == nil {
 		s.certified = map[string]*mnistCertified{}
 	}
-	s.certified[cfg.ID()] = c
+	s.certified[key] = c
 	return c, nil
 }
