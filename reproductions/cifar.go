@@ -16,12 +16,10 @@ package reproductions
 // official test images, so the test subsets are drawn from those 1000.
 
 import (
-	"bytes"
 	"fmt"
 	"image"
 	"image/color"
 	"math"
-	"path/filepath"
 
 	"github.com/convexst/stcnn/datasets"
 	"github.com/convexst/stcnn/stcnn"
@@ -33,9 +31,6 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // cifarTestNote is the deviation stated wherever CIFAR-10 test numbers appear.
@@ -377,68 +372,22 @@ func cifarImagePlot(title string, labels []string, rows []*datasets.Images, n in
 	return p, nil
 }
 
-// cifarSavePanels writes a grid of plots (rows x columns, nil entries left
-// empty) as dir/name.png and dir/name.svg, w x h inches, atomically.
-func cifarSavePanels(dir, name string, panels [][]*plot.Plot, w, h float64) ([]string, error) {
-	rows, cols := len(panels), 0
-	for _, r := range panels {
-		cols = max(cols, len(r))
-	}
-	grid := make([][]*plot.Plot, rows)
-	for i := range grid {
-		grid[i] = make([]*plot.Plot, cols)
-		copy(grid[i], panels[i])
-	}
-	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter * 4, PadY: vg.Millimeter * 4,
-		PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2}
-	W, H := vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch
-	var files []string
-	for _, ext := range []string{"png", "svg"} {
-		var buf bytes.Buffer
-		var canvas vg.CanvasSizer
-		var writeTo func() error
-		switch ext {
-		case "png":
-			c := vgimg.New(W, H)
-			canvas = c
-			writeTo = func() error { _, err := vgimg.PngCanvas{Canvas: c}.WriteTo(&buf); return err }
-		default:
-			c := vgsvg.New(W, H)
-			canvas = c
-			writeTo = func() error { _, err := c.WriteTo(&buf); return err }
-		}
-		for _, r := range grid {
-			for _, p := range r {
-				if p != nil {
-					p.Legend.TextStyle.Font.Size = vg.Points(8)
-				}
-			}
-		}
-		dc := draw.New(canvas)
-		cells := plot.Align(grid, tiles, dc)
-		for i := range grid {
-			for j, p := range grid[i] {
-				if p != nil {
-					p.Draw(cells[i][j])
-				}
-			}
-		}
-		if err := writeTo(); err != nil {
-			return nil, fmt.Errorf("reproductions: rendering %s.%s: %w", name, ext, err)
-		}
-		file := name + "." + ext
-		if err := training.WriteFileAtomic(filepath.Join(dir, file), buf.Bytes()); err != nil {
-			return nil, err
-		}
-		files = append(files, file)
-	}
-	return files, nil
-}
-
 // cifarLast returns the last value of a series (NaN when empty).
 func cifarLast(x []float64) float64 {
 	if len(x) == 0 {
 		return math.NaN()
 	}
 	return x[len(x)-1]
+}
+
+// cifarSavePanels writes a grid of CIFAR-10 panels (legends in 8 pt).
+func cifarSavePanels(dir, name string, panels [][]*plot.Plot, w, h float64) ([]string, error) {
+	for _, r := range panels {
+		for _, p := range r {
+			if p != nil {
+				p.Legend.TextStyle.Font.Size = vg.Points(8)
+			}
+		}
+	}
+	return SavePanels(dir, name, panels, w, h, 4)
 }

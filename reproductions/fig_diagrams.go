@@ -30,8 +30,6 @@ import (
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 func init() {
@@ -50,56 +48,6 @@ func init() {
 }
 
 // ---- shared drawing helpers ----
-
-// diagSavePanels draws a grid of plots on one page (w x h inches) and writes
-// it as dir/name.png and dir/name.svg, atomically.
-func diagSavePanels(dir, name string, panels [][]*plot.Plot, w, h float64) ([]string, error) {
-	rows, cols := len(panels), 0
-	for _, r := range panels {
-		cols = max(cols, len(r))
-	}
-	grid := make([][]*plot.Plot, rows)
-	for i := range grid {
-		grid[i] = make([]*plot.Plot, cols)
-		copy(grid[i], panels[i])
-	}
-	tiles := draw.Tiles{Rows: rows, Cols: cols, PadX: vg.Millimeter * 5, PadY: vg.Millimeter * 5,
-		PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2}
-	width, height := vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch
-	var files []string
-	for _, ext := range []string{"png", "svg"} {
-		var buf bytes.Buffer
-		var canvas vg.CanvasSizer
-		var write func() error
-		if ext == "png" {
-			c := vgimg.New(width, height)
-			canvas = c
-			write = func() error { _, err := vgimg.PngCanvas{Canvas: c}.WriteTo(&buf); return err }
-		} else {
-			c := vgsvg.New(width, height)
-			canvas = c
-			write = func() error { _, err := c.WriteTo(&buf); return err }
-		}
-		dc := draw.New(canvas)
-		cells := plot.Align(grid, tiles, dc)
-		for i := range grid {
-			for j, p := range grid[i] {
-				if p != nil {
-					p.Draw(cells[i][j])
-				}
-			}
-		}
-		if err := write(); err != nil {
-			return nil, fmt.Errorf("reproductions: rendering %s.%s: %w", name, ext, err)
-		}
-		file := name + "." + ext
-		if err := training.WriteFileAtomic(filepath.Join(dir, file), buf.Bytes()); err != nil {
-			return nil, err
-		}
-		files = append(files, file)
-	}
-	return files, nil
-}
 
 // diagWriteTable writes a CSV with text cells to dir/name, atomically.
 func diagWriteTable(dir, name string, header []string, rows [][]string) error {
@@ -406,7 +354,7 @@ func runFig3(env Env) (*Result, error) {
 
 	pa := diagramPlot(fmt.Sprintf("(a) primal ST-CNN (stcnn.DefaultConfig, MNIST: K=%d, m=%d, lambda=%g)", k, pcfg.M, pcfg.Lambda), &a, 13, 5)
 	pb := diagramPlot(fmt.Sprintf("(b) dual ST-CNN (P=%d gates, m=%d, lambda=%g)", p, dcfg.M, dcfg.Lambda), &b, 13, 7)
-	figFiles, err := diagSavePanels(dir, "fig3", [][]*plot.Plot{{pa}, {pb}}, 12, 7.5)
+	figFiles, err := SavePanels(dir, "fig3", [][]*plot.Plot{{pa}, {pb}}, 12, 7.5, 5)
 	if err != nil {
 		return nil, err
 	}
@@ -529,7 +477,7 @@ func runFig4(env Env) (*Result, error) {
 	}
 	pc.Legend.Top = true
 	pc.Y.Max += 0.6 * (pc.Y.Max - pc.Y.Min) // room for the legend
-	figFiles, err := diagSavePanels(dir, "fig4", [][]*plot.Plot{{pa, pb, pc}}, 12, 4)
+	figFiles, err := SavePanels(dir, "fig4", [][]*plot.Plot{{pa, pb, pc}}, 12, 4, 5)
 	if err != nil {
 		return nil, err
 	}
@@ -774,7 +722,7 @@ func runFig6(env Env) (*Result, error) {
 			diagHeatmap(fmt.Sprintf("u = vec(U), %dx1", m*m), diagGrid{m * m, 1, f32(u32)}, 0),
 			diagHeatmap(fmt.Sprintf("Patches(Y) u, reshaped; max|diff| = %.1e", maxDiff), diagGrid{h, w, prod}, limOut)},
 	}
-	figFiles, err := diagSavePanels(dir, "fig6", panels, 10, 7)
+	figFiles, err := SavePanels(dir, "fig6", panels, 10, 7, 5)
 	if err != nil {
 		return nil, err
 	}

@@ -278,7 +278,7 @@ func runFig1(env Env) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	figFiles, err := diagSavePanels(dir, "fig1", [][]*plot.Plot{{pa, pb}}, 11, 4.2)
+	figFiles, err := SavePanels(dir, "fig1", [][]*plot.Plot{{pa, pb}}, 11, 4.2, 5)
 	if err != nil {
 		return nil, err
 	}
@@ -492,7 +492,7 @@ func runFig7(env Env) (*Result, error) {
 		p.Y.Min, p.Y.Max = lo, hi
 		p.Y.Tick.Marker = toyLogTicks(lo, hi)
 	}
-	figFiles, err := diagSavePanels(dir, "fig7", [][]*plot.Plot{{pa, pb}}, 10, 4)
+	figFiles, err := SavePanels(dir, "fig7", [][]*plot.Plot{{pa, pb}}, 10, 4, 5)
 	if err != nil {
 		return nil, err
 	}
