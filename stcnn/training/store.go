@@ -59,7 +59,16 @@ func (s *RunStore) Run(cfg Config, opts Options) (res *Result, reused bool, err 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if r, ok := s.runs[id]; ok {
-		return r.named(cfg.Name), true, nil
+		return r.as(cfg), true, nil
+	}
+	if !cfg.MeasureGap {
+		// The gap is measured at evaluations and changes no weight: a run
+		// that measured it serves one that does not.
+		withGap := cfg
+		withGap.MeasureGap = true
+		if r, ok := s.runs[withGap.ID()]; ok {
+			return r.as(cfg), true, nil
+		}
 	}
 	if s.Dir != "" {
 		opts.Dir, opts.Resume, opts.Force = filepath.Join(s.Dir, id), true, false
@@ -73,13 +82,22 @@ func (s *RunStore) Run(cfg Config, opts Options) (res *Result, reused bool, err 
 		s.runs = map[string]*Result{}
 	}
 	s.runs[id] = res
-	return res.named(cfg.Name), !stepped, nil
+	return res.as(cfg), !stepped, nil
 }
 
-// named returns a copy of res under another name (the variables, trainer
-// and records are shared).
-func (res *Result) named(name string) *Result {
+// as returns a copy of res for the configuration cfg of the same run: its
+// name, and without the gaps when cfg does not measure them (the variables,
+// trainer and records are shared).
+func (res *Result) as(cfg Config) *Result {
 	out := *res
-	out.Config.Name, out.History.Name = name, name
+	out.Config.Name, out.History.Name = cfg.Name, cfg.Name
+	if res.Config.MeasureGap && !cfg.MeasureGap {
+		out.Config.MeasureGap = false
+		out.History.Records = make([]Record, len(res.History.Records))
+		for i, r := range res.History.Records {
+			r.TrainGap, r.TestGap = nil, nil
+			out.History.Records[i] = r
+		}
+	}
 	return &out
 }

@@ -69,6 +69,19 @@ func TestRunStore(t *testing.T) {
 	if _, reused, err := fresh.Run(other, training.Options{Backend: backend(t), Data: tinyData(t, other)}); err != nil || reused {
 		t.Errorf("another seed: reused %v, error %v", reused, err)
 	}
+	gapCfg := tinyConfig(stcnn.Dual, optimizers.NameAdam)
+	gapCfg.Epochs, gapCfg.MeasureGap = 1, true
+	withGap, _, err := fresh.Run(gapCfg, training.Options{Backend: backend(t), Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noGap := gapCfg
+	noGap.MeasureGap = false
+	served, reused, err := fresh.Run(noGap, training.Options{Backend: backend(t), Data: data})
+	if err != nil || !reused || served.Store != withGap.Store || served.History.Last().TrainGap != nil ||
+		withGap.History.Last().TrainGap == nil {
+		t.Errorf("a run without the gap was not served by the run that measured it, without its gaps (reused %v, error %v)", reused, err)
+	}
 	hooked := training.Options{Backend: backend(t), Data: data,
 		Hooks: training.Hooks{AfterEpoch: func(*training.Result, int) error { return nil }}}
 	if _, _, err := fresh.Run(cfg, hooked); !errors.Is(err, training.ErrNotStorable) {
