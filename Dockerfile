@@ -95,6 +95,7 @@ RUN go mod download
 COPY --chown=jupyter cmd cmd
 COPY --chown=jupyter datasets datasets
 COPY --chown=jupyter gomlx_backend gomlx_backend
+COPY --chown=jupyter internal internal
 COPY --chown=jupyter reproductions reproductions
 COPY --chown=jupyter stcnn stcnn
 COPY --chown=jupyter scripts scripts
