@@ -42,6 +42,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	results := fs.String("results", "", "also write a results report (Markdown) to this file")
 	paperFigs := fs.String("paper-figures", "", "comma-separated figures to run at the paper scale whatever -scale says")
 	list := fs.Bool("list", false, "list the figures and exit")
+	keepRuns := fs.Bool("keep-runs", false, "keep the training runs in OUT/runs and read finished ones back instead of training them again (remove OUT/runs after changing the training code); without it runs are shared in memory only")
 	certifyMode := fs.Bool("certify", false, "also solve the dual training problems of Figs. 9, 10, 11 and Table I with the certified solver and show its optimum next to the optimisers")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -106,7 +107,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	env := reproductions.Env{Backend: backend, Choice: choice, Scale: scale, OutDir: *out, Log: stdout, Certify: *certifyMode,
-		Shared: reproductions.NewShared(filepath.Join(*out, "runs"))}
+		Shared: reproductions.NewShared("")}
+	if *keepRuns {
+		env.Shared = reproductions.NewShared(filepath.Join(*out, "runs"))
+	}
 	fmt.Fprintf(stdout, "backend: %s\nscale: %s, certified mode: %v, output: %s, %d figure(s)\n", choice, scale, *certifyMode, *out, len(figs))
 	start := time.Now()
 	outcomes := reproductions.RunAll(env, figs, func(f reproductions.Figure) reproductions.Scale {
