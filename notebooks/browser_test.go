@@ -37,8 +37,9 @@ const (
 // server in headless Chromium at the tiny scale, runs all its cells as a
 // reader would (Cell > Run All), and checks what the front end shows: every
 // figure rendered (image elements of non-zero natural size), no error
-// output, the training progress lines, math typeset by MathJax (no raw
-// LaTeX). It leaves the executed notebook, its HTML export and a full-page
+// output, the training progress lines, each table rendered once, math
+// typeset by the local MathJax (no raw LaTeX); then it opens the HTML export
+// from the disk and checks its math, figures and tables too. It leaves the executed notebook, its HTML export and a full-page
 // PNG screenshot under build/browser/. nbconvert (TestNotebooks) never loads
 // a notebook in a browser; this test does. Under CI it fails when Chromium
 // or the notebook server is missing; elsewhere it skips.
@@ -51,7 +52,7 @@ func TestBrowser(t *testing.T) {
 		t.Skipf("%s=1: browser check not run", envSkip)
 	}
 	var missing []string
-	for _, f := range []string{chromiumPath, notebookServer, "/usr/bin/jupyter-nbconvert"} {
+	for _, f := range []string{chromiumPath, notebookServer, "/usr/bin/jupyter-nbconvert", mathJaxJS} {
 		if _, err := os.Stat(f); err != nil {
 			missing = append(missing, f)
 		}
@@ -59,7 +60,7 @@ func TestBrowser(t *testing.T) {
 	missing = append(missing, missingTools(goBin(t))...)
 	if len(missing) > 0 {
 		msg := fmt.Sprintf("the browser check cannot run, missing: %s; install them with "+
-			"scripts/install-notebook-tools.sh (Debian's chromium and jupyter-notebook, GoNB)", strings.Join(missing, ", "))
+			"scripts/install-notebook-tools.sh (Debian's chromium, jupyter-notebook and libjs-mathjax, GoNB)", strings.Join(missing, ", "))
 		if isCI(os.LookupEnv) {
 			t.Fatal(msg)
 		}
@@ -122,14 +123,14 @@ func TestBrowser(t *testing.T) {
 	t.Logf("all %d code cells ran in %.1fs", status.Code, time.Since(runStart).Seconds())
 
 	page := inspectPage(t, bctx)
-	shot := filepath.Join(outDir, browserNotebook+".png")
-	saveScreenshot(t, bctx, shot)
-	exportHTML(t, bctx, copyPath, outDir)
 	for _, p := range page.problems(status) {
 		t.Error(p)
 	}
-	t.Logf("browser check of %s took %.1fs: %d images, %d progress lines, %d typeset formulas; screenshot %s",
-		browserNotebook, time.Since(start).Seconds(), page.Images, page.ProgressLines, page.Math, shot)
+	shot := filepath.Join(outDir, browserNotebook+".png")
+	saveScreenshot(t, bctx, shot)
+	exportHTML(t, bctx, copyPath, outDir)
+	t.Logf("browser check of %s took %.1fs: %d images, %d tables, %d progress lines, %d typeset formulas; screenshot %s",
+		browserNotebook, time.Since(start).Seconds(), page.Images, page.Tables, page.ProgressLines, page.Math, shot)
 }
 
 // startNotebookServer starts the classic notebook server on a free
@@ -262,6 +263,7 @@ type pageReport struct {
 	Images, BrokenImages, ImageOutputs int
 	ProgressLines, ProgressBars        int
 	Math, RawMath                      int
+	Tables, RawTables                  int
 	ErrorTexts                         []string
 }
 
@@ -281,6 +283,8 @@ const pageJS = `(() => {
 		if (/^exit status \d+/m.test(s) || s.includes("panic:")) errors.push(s.slice(0, 2000));
 	}
 	const stdout = [...document.querySelectorAll("#notebook .output_stdout")].map(e => e.innerText).join("\n");
+	const tables = document.querySelectorAll("#notebook .output_area table").length;
+	const rawTables = (stdout.match(/^\|( --- \|)+$/gm) || []).length;
 	const rendered = [...document.querySelectorAll("#notebook .text_cell_render")].map(e => e.innerText).join("\n");
 	return {
 		Images: imgs.length,
@@ -290,6 +294,8 @@ const pageJS = `(() => {
 		ProgressBars: document.querySelectorAll("#notebook .output_area progress").length,
 		Math: document.querySelectorAll("#notebook .text_cell_render .MathJax, #notebook .text_cell_render mjx-container, #notebook .text_cell_render .MathJax_SVG").length,
 		RawMath: (rendered.match(/\$[^$\n]*\\[a-zA-Z]+[^$\n]*\$/g) || []).length,
+		Tables: tables,
+		RawTables: rawTables,
 		ErrorTexts: errors,
 	};
 })()`
@@ -322,6 +328,10 @@ func (r pageReport) problems(s cellStatus) []string {
 	if r.ProgressLines < 2 || r.ProgressBars < 2 {
 		p = append(p, fmt.Sprintf("progress: %d lines and %d live status bars, want at least 2 of each",
 			r.ProgressLines, r.ProgressBars))
+	}
+	// nbutil.ShowTable: each table once, rendered, never its Markdown source.
+	if r.Tables == 0 || r.RawTables > 0 {
+		p = append(p, fmt.Sprintf("tables: %d rendered, %d shown as Markdown source text", r.Tables, r.RawTables))
 	}
 	if r.Math == 0 || r.RawMath > 0 {
 		p = append(p, fmt.Sprintf("math: %d typeset formulas, %d left as raw LaTeX ($...\\cmd...$)", r.Math, r.RawMath))
@@ -381,11 +391,57 @@ func exportHTML(t *testing.T, ctx context.Context, copyPath, outDir string) {
 	cmd.Args = append(cmd.Args, executed)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("nbconvert --to html: %v\n%s", err, out)
+		return
 	}
+	checkExport(t, ctx, strings.TrimSuffix(executed, ".ipynb")+".html")
 }
 
+// mathJaxJS is MathJax 2.7 from Debian's libjs-mathjax: the notebook server
+// serves it, and the HTML exports load it from the disk instead of a CDN
+// (scripts/notebooks.sh uses the same URL).
+const mathJaxJS = "/usr/share/javascript/mathjax/MathJax.js"
+
 // htmlExportFlags are the nbconvert flags of the HTML exports.
-func htmlExportFlags() []string { return nil }
+func htmlExportFlags() []string {
+	return []string{"--HTMLExporter.mathjax_url=file://" + mathJaxJS + "?config=TeX-AMS_CHTML-full,Safe"}
+}
+
+// exportJS reads the HTML export once MathJax has typeset it.
+const exportJS = `(() => {
+	const imgs = [...document.querySelectorAll("img")];
+	const text = document.body.innerText;
+	return {
+		Images: imgs.length,
+		BrokenImages: imgs.filter(i => !(i.complete && i.naturalWidth > 0 && i.naturalHeight > 0)).length,
+		Math: document.querySelectorAll(".MathJax, .MathJax_CHTML, .MathJax_SVG").length,
+		RawMath: (text.match(/\$[^$\n]*\\[a-zA-Z]+[^$\n]*\$/g) || []).length,
+		Tables: document.querySelectorAll("table").length,
+		RawTables: (text.match(/^\|( --- \|)+$/gm) || []).length,
+	};
+})()`
+
+// checkExport opens the HTML export from the disk, as a reader offline
+// would, and checks that its math is typeset, its figures load and each
+// table is rendered once.
+func checkExport(t *testing.T, ctx context.Context, path string) {
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+path)); err != nil {
+		t.Errorf("opening the export %s: %v", path, err)
+		return
+	}
+	waitJS(t, ctx, "MathJax to typeset the export (from "+mathJaxJS+")", time.Minute,
+		`typeof MathJax !== "undefined" && !!MathJax.Hub && MathJax.Hub.queue.pending === 0 && MathJax.Hub.queue.running === 0 &&
+		 document.querySelectorAll(".MathJax, .MathJax_CHTML").length > 0`)
+	r, err := chromedp.Run(ctx, chromedp.Evaluate[pageReport](exportJS))
+	if err != nil {
+		t.Errorf("reading the export: %v", err)
+		return
+	}
+	t.Logf("HTML export %s: %d images, %d typeset formulas, %d tables", path, r.Images, r.Math, r.Tables)
+	if r.Images == 0 || r.BrokenImages > 0 || r.Math == 0 || r.RawMath > 0 || r.Tables == 0 || r.RawTables > 0 {
+		t.Errorf("the HTML export %s: %d images (%d not rendered), %d typeset formulas, %d raw LaTeX, %d tables, %d tables as Markdown source",
+			path, r.Images, r.BrokenImages, r.Math, r.RawMath, r.Tables, r.RawTables)
+	}
+}
 
 // writeFileAtomic writes b to path through a temporary file and a rename.
 func writeFileAtomic(path string, b []byte) error {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/convexst/stcnn/datasets"
 	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/janpfeifer/gonb/gonbui/protocol"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 )
@@ -50,12 +51,19 @@ func MarkdownTable(header []string, rows [][]string) string {
 	return b.String()
 }
 
-// ShowTable displays a Markdown table and prints it as text too, so that
-// the numbers are in the cell's plain-text output (logs, diffs).
+// ShowTable displays a Markdown table once: one display output holding the
+// table as Markdown (what Jupyter and the HTML export render) and as plain
+// text (what a text-only viewer, a diff or a log of the executed notebook
+// reads). Printing it to standard output as well would show it twice.
 func ShowTable(header []string, rows [][]string) {
+	if !gonbui.IsNotebook {
+		return
+	}
 	t := MarkdownTable(header, rows)
-	fmt.Print(t)
-	gonbui.DisplayMarkdown(t)
+	gonbui.SendData(&protocol.DisplayData{Data: map[protocol.MIMEType]any{
+		protocol.MIMETextMarkdown: t,
+		protocol.MIMETextPlain:    t,
+	}})
 }
 
 // PlotPNG renders p as PNG of w x h inches.
