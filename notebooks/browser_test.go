@@ -38,7 +38,8 @@ const (
 // reader would (Cell > Run All), and checks what the front end shows: every
 // figure rendered (image elements of non-zero natural size), no error
 // output, the training progress lines, each table rendered once, math
-// typeset by the local MathJax (no raw LaTeX); then it opens the HTML export
+// typeset by the local MathJax (no raw LaTeX). It moves the tour's lambda
+// and gate sliders and checks that the regions are redrawn. Then it opens the HTML export
 // from the disk and checks its math, figures and tables too. It leaves the executed notebook, its HTML export and a full-page
 // PNG screenshot under build/browser/. nbconvert (TestNotebooks) never loads
 // a notebook in a browser; this test does. Under CI it fails when Chromium
@@ -119,6 +120,7 @@ func TestBrowser(t *testing.T) {
 	if _, err := chromedp.Run(bctx, chromedp.Evaluate[chromedp.Void](`Jupyter.notebook.set_autosave_interval(0); Jupyter.notebook.execute_all_cells(); true`)); err != nil {
 		t.Fatalf("Run All: %v", err)
 	}
+	exerciseSliders(t, bctx)
 	status := waitCells(t, bctx, browserTimeout)
 	t.Logf("all %d code cells ran in %.1fs", status.Code, time.Since(runStart).Seconds())
 
@@ -450,4 +452,39 @@ func writeFileAtomic(path string, b []byte) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// exerciseSliders waits for the tour's interactive cell (section 8), sets
+// lambda to 0.50 and the gate to 1 as a reader dragging the sliders would,
+// checks that the drawing is redone for each, and presses Done, which lets
+// the remaining cells run.
+func exerciseSliders(t *testing.T, ctx context.Context) {
+	defer func() {
+		if t.Failed() {
+			txt, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("#notebook .cell")].slice(-4).map(c => c.innerText.slice(-1500)).join("\n-----\n")`))
+			t.Logf("the last cells show:\n%s", txt)
+			saveScreenshot(t, ctx, filepath.Join("..", "build", "browser", "sliders-failed.png"))
+		}
+	}()
+	waitJS(t, ctx, "the lambda and gate sliders and their Done button (the front end answered the widgets)", 4*time.Minute,
+		`!!document.querySelector("input[type=range][id^=stcnn_lambda_]") &&
+		 !!document.querySelector("input[type=range][id^=stcnn_gate_]") &&
+		 !!document.querySelector("button[id^=stcnn_done_]") &&
+		 !!document.querySelector(".stcnn-regions img")`)
+	set := func(prefix string, value int, want string) {
+		js := fmt.Sprintf(`(() => { const s = document.querySelector("input[type=range][id^=%s]");
+			s.value = %d; s.dispatchEvent(new Event("input")); s.dispatchEvent(new Event("change")); return true; })()`, prefix, value)
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js)); err != nil {
+			t.Fatalf("moving slider %s: %v", prefix, err)
+		}
+		waitJS(t, ctx, "the regions redrawn for "+want, time.Minute, fmt.Sprintf(
+			`[...document.querySelectorAll(".stcnn-regions-caption")].some(e => e.innerText.includes(%q))`, want))
+	}
+	set("stcnn_lambda_", 50, "lambda = 0.50, gate 0:")
+	set("stcnn_gate_", 1, "lambda = 0.50, gate 1:")
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { document.querySelector("button[id^=stcnn_done_]").click(); return true; })()`)); err != nil {
+		t.Fatalf("pressing Done: %v", err)
+	}
+	waitJS(t, ctx, "the interactive cell to end after Done", time.Minute,
+		`[...document.querySelectorAll("#notebook .output_stdout")].some(e => e.innerText.includes("sliders closed at lambda = 0.50, gate 1"))`)
 }
