@@ -23,4 +23,14 @@
 // installed by scripts/install-notebook-tools.sh; without them it fails and
 // says so. A developer can skip it deliberately with STCNN_SKIP_NOTEBOOKS=1,
 // which is an error under CI (CI=true), where the notebooks must run.
+//
+// TestBrowser opens the tour in Debian's classic Jupyter notebook server
+// (6.4) in headless Chromium (driven by chromedp), runs all its cells at the
+// tiny scale and checks what a reader sees: every figure rendered, no error
+// output, the training progress, typeset math. It leaves the executed
+// notebook, its HTML export and a full-page screenshot in build/browser/.
+// GoNB's own browser runner nbexec is not used: it drives the JupyterLab /
+// Notebook 7 command registry (jupyterapp.commands), which the classic
+// server lacks. Without Chromium or the server it fails under CI and skips
+// elsewhere.
 package notebooks

@@ -307,8 +307,8 @@ func mnistObjectivePlots(dir, name, title string, curves []mnistCurve, dashed fu
 }
 
 // mnistLogAxis labels a log y axis at 1, 2 and 5 times powers of ten (so a
-// range within one decade still has labels) and raises its top so that the
-// legend, one row per series at the top right, sits above the curves.
+// range within one decade still has labels), its limits fitting the data
+// (the legend is drawn outside the data, see style.go).
 func mnistLogAxis(p *plot.Plot, series []Series) {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, s := range series {
@@ -321,10 +321,7 @@ func mnistLogAxis(p *plot.Plot, series []Series) {
 	if !(lo < hi) {
 		return
 	}
-	// The legend takes about 14 points per row of a plot area of about 280.
-	f := min(0.6, 14*float64(len(series))/280)
-	r := math.Log10(hi / lo)
-	p.Y.Min, p.Y.Max = lo/1.05, hi*math.Pow(10, f*r/(1-f))
+	p.Y.Min, p.Y.Max = lo/1.05, hi*1.05
 	p.Y.Tick.Marker = mnistLogTicks{}
 }
 

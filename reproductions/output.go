@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
-	"image/color"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -17,6 +16,7 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // WriteCSV writes rows under a header to dir/name, atomically.
@@ -35,20 +35,17 @@ func WriteCSV(dir, name string, header []string, rows [][]float64) error {
 	return training.WriteFileAtomic(filepath.Join(dir, name), buf.Bytes())
 }
 
-// SavePlot writes p as dir/name.png and dir/name.svg (w x h inches), atomically.
+// SavePlot writes p as dir/name.png and dir/name.svg (w x h inches),
+// atomically, drawn in the figure style of style.go (DrawPlot).
 func SavePlot(p *plot.Plot, dir, name string, w, h float64) ([]string, error) {
 	var files []string
 	for _, ext := range []string{"png", "svg"} {
-		wt, err := p.WriterTo(vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch, ext)
+		b, err := RenderPlot(p, w, h, ext)
 		if err != nil {
 			return nil, fmt.Errorf("reproductions: rendering %s.%s: %w", name, ext, err)
 		}
-		var buf bytes.Buffer
-		if _, err := wt.WriteTo(&buf); err != nil {
-			return nil, fmt.Errorf("reproductions: rendering %s.%s: %w", name, ext, err)
-		}
 		file := name + "." + ext
-		if err := training.WriteFileAtomic(filepath.Join(dir, file), buf.Bytes()); err != nil {
+		if err := training.WriteFileAtomic(filepath.Join(dir, file), b); err != nil {
 			return nil, err
 		}
 		files = append(files, file)
@@ -56,32 +53,48 @@ func SavePlot(p *plot.Plot, dir, name string, w, h float64) ([]string, error) {
 	return files, nil
 }
 
+// RenderPlot renders p as a w x h inch image in the format ext ("png",
+// "svg", "pdf", ...), in the figure style (DrawPlot).
+func RenderPlot(p *plot.Plot, w, h float64, ext string) ([]byte, error) {
+	c, err := draw.NewFormattedCanvas(vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch, ext)
+	if err != nil {
+		return nil, err
+	}
+	DrawPlot(p, draw.New(c))
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
 // Series is one line of a line plot.
 type Series struct {
 	Label string
 	X, Y  []float64
-	// Dashed draws the line dashed (e.g. test curves).
+	// Dashed draws the line dashed (e.g. the dual, or test curves).
 	Dashed bool
+	// Hue names the setting the series belongs to: series of one hue share
+	// a colour (e.g. the primal and the dual of one optimiser, one solid,
+	// one dashed). Empty: the label without the words primal, dual, train,
+	// training and test (see hueKey).
+	Hue string
 }
 
-// palette is a fixed set of distinguishable colours.
-var palette = []color.Color{
-	color.RGBA{31, 119, 180, 255}, color.RGBA{255, 127, 14, 255}, color.RGBA{44, 160, 44, 255},
-	color.RGBA{214, 39, 40, 255}, color.RGBA{148, 103, 189, 255}, color.RGBA{140, 86, 75, 255},
-	color.RGBA{227, 119, 194, 255}, color.RGBA{127, 127, 127, 255}, color.RGBA{188, 189, 34, 255},
-	color.RGBA{23, 190, 207, 255},
-}
-
-// LinePlot builds a line plot of the series; logY uses a log scale on y
-// (non-positive values are dropped from that series).
+// LinePlot builds a line plot of the series in the figure style of
+// style.go: one colour per hue, limits that fit the data. logY uses a log
+// scale on y (non-positive values are dropped from that series); so does a
+// y range of positive values spanning two decades or more.
 func LinePlot(title, xLabel, yLabel string, logY bool, series ...Series) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = title, xLabel, yLabel
+	logY = logY || spansDecades(series)
 	if logY {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	}
 	p.Add(plotter.NewGrid())
+	colors, patterns := seriesStyles(series)
 	for i, s := range series {
 		pts := make(plotter.XYs, 0, len(s.X))
 		for j := range s.X {
@@ -97,17 +110,15 @@ func LinePlot(title, xLabel, yLabel string, logY bool, series ...Series) (*plot.
 		if err != nil {
 			return nil, fmt.Errorf("reproductions: series %q: %w", s.Label, err)
 		}
-		l.Color = palette[i%len(palette)]
-		l.Width = vg.Points(1.5)
-		if s.Dashed {
-			l.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-		}
+		l.Color = colors[i]
+		l.Width = vg.Points(linePoints)
+		l.Dashes = patterns[i]
 		p.Add(l)
 		if s.Label != "" {
 			p.Legend.Add(s.Label, l)
 		}
 	}
-	p.Legend.Top = true
+	fitLimits(p, series, logY)
 	return p, nil
 }
 

@@ -6,6 +6,10 @@
 #      jupyter-nbconvert (nbconvert, nbclient, ipykernel machinery) and
 #      jupyter-client (`jupyter kernelspec`). Use /usr/bin/jupyter: another
 #      python3 earlier on PATH may lack nbconvert.
+#      For the browser check (notebooks/browser_test.go): chromium (headless),
+#      the classic notebook server jupyter-notebook (6.4 on Debian 12) and
+#      libjs-mathjax (MathJax served locally, for the server and the HTML
+#      exports); the Dockerfile does not need these (JupyterLab from pip).
 #   2. GoNB (the Go kernel) and goimports, built from the pinned tools module
 #      tools/go.mod (`go install github.com/janpfeifer/gonb@vX` does not work
 #      offline: its deprecation check asks the module proxy for a version
@@ -36,14 +40,25 @@ export GOBIN PATH="$GOBIN:$PATH"
 # (the Dockerfile installs exactly these too; notebooks/dockerfile_test.go checks it).
 APT_PACKAGES=(jupyter-nbconvert jupyter-client)
 
-echo "== jupyter (${APT_PACKAGES[*]})"
-if [ -x /usr/bin/jupyter-nbconvert ] && [ -x /usr/bin/jupyter-kernelspec ]; then
-  echo "already installed: $(/usr/bin/jupyter-nbconvert --version 2>/dev/null | tail -1)"
+# What the browser check needs besides (not in the Dockerfile).
+BROWSER_PACKAGES=(chromium jupyter-notebook libjs-mathjax)
+
+# apt_missing PACKAGE...: prints the packages that are not installed.
+apt_missing() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || echo "$p"
+  done
+}
+echo "== jupyter and the browser check (${APT_PACKAGES[*]} ${BROWSER_PACKAGES[*]})"
+mapfile -t missing < <(apt_missing "${APT_PACKAGES[@]}" "${BROWSER_PACKAGES[@]}")
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "already installed: $(/usr/bin/jupyter-nbconvert --version 2>/dev/null | tail -1), $(/usr/bin/chromium --version 2>/dev/null)"
 else
   SUDO=""
   if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${APT_PACKAGES[@]}"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
 echo "== gonb and goimports (tools/go.mod)"

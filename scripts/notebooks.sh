@@ -4,13 +4,23 @@
 #
 #   scripts/notebooks.sh                 # every notebooks/*.ipynb
 #   scripts/notebooks.sh 00_tour 04_mnist_gap   # some of them
+#   scripts/notebooks.sh --commit-outputs [NAME...]   # and write the outputs back
+#
+# --commit-outputs executes at the quick scale (an error with any other
+# STCNN_NOTEBOOK_SCALE) and writes every notebook that passed back into
+# notebooks/ with its outputs (figures inline as PNG, tables, printed
+# numbers), recording in the notebook's metadata ("stcnn_outputs") the scale,
+# the date and the SHA-256 of each code cell's source as executed;
+# notebooks/outputs_test.go fails when a committed notebook's code cell no
+# longer matches its record, lacks its outputs or holds an error. In the
+# written outputs the repository's absolute path reads "<repository>".
 #
 # Each notebook runs in place (GoNB's first cell builds against the checkout
 # at ${GONB_DIR}/..), while the executed copy (.ipynb), its HTML export and
 # the kernel's log go to build/notebooks/ ($STCNN_NOTEBOOK_BUILD overrides
 # it); the figures and training runs the notebooks write go to
 # build/notebooks/out/<scale>/. The notebooks in the repository are never
-# modified.
+# modified (except with --commit-outputs).
 #
 # Size: STCNN_NOTEBOOK_SCALE=tiny|quick|paper overrides each notebook's size
 # switch (quick by default); the Go test notebooks/notebooks_test.go runs this
@@ -46,6 +56,17 @@ command -v gonb >/dev/null || fail_tools "the GoNB kernel (gonb on PATH)"
 command -v goimports >/dev/null || fail_tools "goimports (on PATH)"
 "$JUPYTER" kernelspec list 2>/dev/null | grep -qw gonb || fail_tools "the GoNB kernel spec (gonb --install)"
 
+COMMIT_OUTPUTS=0
+if [ "${1:-}" = --commit-outputs ]; then
+  COMMIT_OUTPUTS=1
+  shift
+  if [ -n "${STCNN_NOTEBOOK_SCALE:-}" ] && [ "$STCNN_NOTEBOOK_SCALE" != quick ]; then
+    echo "notebooks.sh: --commit-outputs commits quick-scale outputs; unset STCNN_NOTEBOOK_SCALE (it is $STCNN_NOTEBOOK_SCALE)" >&2
+    exit 2
+  fi
+  export STCNN_NOTEBOOK_SCALE=quick
+fi
+
 BUILD="${STCNN_NOTEBOOK_BUILD:-$ROOT/build/notebooks}"
 mkdir -p "$BUILD"
 export STCNN_NOTEBOOK_OUT="${STCNN_NOTEBOOK_OUT:-$BUILD/out}"
@@ -63,6 +84,17 @@ if [ $# -gt 0 ]; then
   for n in "$@"; do notebooks+=("notebooks/${n%.ipynb}.ipynb"); done
 else
   notebooks=(notebooks/*.ipynb)
+fi
+
+# The HTML exports typeset their math with the MathJax of Debian's
+# libjs-mathjax (scripts/install-notebook-tools.sh), never a CDN: the pages
+# render offline. notebooks/browser_test.go uses the same URL.
+MATHJAX_JS=/usr/share/javascript/mathjax/MathJax.js
+MATHJAX_FLAGS=()
+if [ -f "$MATHJAX_JS" ]; then
+  MATHJAX_FLAGS=("--HTMLExporter.mathjax_url=file://$MATHJAX_JS?config=TeX-AMS_CHTML-full,Safe")
+else
+  echo "notebooks.sh: warning: $MATHJAX_JS is missing (package libjs-mathjax): the HTML exports load MathJax from a CDN" >&2
 fi
 
 # seconds_since T0: seconds since T0 (date +%s%N), with one decimal.
@@ -105,6 +137,43 @@ sys.exit(1 if failed else 0)
 EOF
 }
 
+# commit_outputs EXECUTED SOURCE: writes the executed notebook over its
+# source in notebooks/, with the record of the code cells it ran.
+commit_outputs() {
+  /usr/bin/python3 - "$1" "$2" "$ROOT" <<'EOF'
+import datetime, hashlib, json, os, sys
+executed, source, root = sys.argv[1:]
+nb = json.load(open(executed))
+src = json.load(open(source))
+code = lambda n: ["".join(c.get("source", [])) for c in n["cells"] if c.get("cell_type") == "code"]
+if code(nb) != code(src):
+    sys.exit(f"{source} changed while it ran: its outputs are not written back")
+def clean(text):
+    return text.replace(root + "/", "<repository>/").replace(root, "<repository>")
+for cell in nb["cells"]:
+    cell.get("metadata", {}).pop("execution", None)  # nbconvert's timestamps
+    for out in cell.get("outputs", []):
+        if "text" in out:
+            out["text"] = clean("".join(out["text"]))
+        data = out.get("data", {})
+        for mime in ("text/plain", "text/html", "text/markdown"):
+            if mime in data:
+                data[mime] = clean("".join(data[mime]))
+nb["metadata"]["stcnn_outputs"] = {
+    "scale": "quick",
+    "date": datetime.date.today().isoformat(),
+    "made_by": "scripts/notebooks.sh --commit-outputs",
+    "code_cell_sha256": [hashlib.sha256(s.encode()).hexdigest() for s in code(nb)],
+}
+tmp = source + ".tmp"
+with open(tmp, "w") as f:
+    json.dump(nb, f, indent=1, ensure_ascii=False, sort_keys=True)
+    f.write("\n")
+os.replace(tmp, source)
+print(f"outputs written into {source}")
+EOF
+}
+
 echo "== executing ${#notebooks[@]} notebook(s) at scale ${SCALE:-quick}, cell timeout ${TIMEOUT}s, into $BUILD"
 status=0
 summary=()
@@ -126,13 +195,16 @@ for nb in "${notebooks[@]}"; do
     result="FAILED (cell errors)"
   fi
   if [ -f "$BUILD/$name.ipynb" ]; then
-    "$JUPYTER" nbconvert --to html --output-dir "$BUILD" "$BUILD/$name.ipynb" >>"$log" 2>&1 ||
+    "$JUPYTER" nbconvert --to html "${MATHJAX_FLAGS[@]}" --output-dir "$BUILD" "$BUILD/$name.ipynb" >>"$log" 2>&1 ||
       echo "warning: HTML export of $name failed (see $log)"
   fi
   line="$(printf '%-32s %7s s  %s' "$name" "$(seconds_since "$start")" "$result")"
   echo "$line"
   summary+=("$line")
   [ "$result" = ok ] || status=1
+  if [ "$result" = ok ] && [ $COMMIT_OUTPUTS = 1 ]; then
+    commit_outputs "$BUILD/$name.ipynb" "$nb" || status=1
+  fi
 done
 echo "== notebook times (scale ${SCALE:-quick}):"
 printf '%s\n' "${summary[@]}"

@@ -225,3 +225,51 @@ func setVar(t *testing.T, store *model.Store, path string, values []float32) {
 		t.Fatal(err)
 	}
 }
+
+func TestGateRegions(t *testing.T) {
+	backend, _, err := gb.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := stcnn.DefaultConfig(stcnn.Dual, 1)
+	cfg.P = 4
+	gates := stcnn.SampleGates(cfg, 1)
+	img := &datasets.Images{N: 1, H: 6, W: 5, C: 1, Pixels: make([]float32, 30)}
+	for i := range img.Pixels {
+		img.Pixels[i] = float32(i%7) / 7
+	}
+	for _, c := range []struct {
+		lambda  float64
+		allDead bool
+		wantErr bool
+		gate    int
+	}{
+		{lambda: 0.1, gate: 0},
+		{lambda: 0.1, gate: 3},
+		{lambda: 1e6, gate: 1, allDead: true},
+		{lambda: 0.1, gate: 4, wantErr: true},
+		{lambda: -1, gate: 0, wantErr: true},
+	} {
+		r, err := GateRegions(backend, img, gates, cfg.M, c.lambda, c.gate)
+		if (err != nil) != c.wantErr {
+			t.Fatalf("lambda %g gate %d: error %v, want error %v", c.lambda, c.gate, err, c.wantErr)
+		}
+		if err != nil {
+			continue
+		}
+		if n := r.Counts[0] + r.Counts[1] + r.Counts[2]; n != 30 || len(r.Mask) != 30 {
+			t.Fatalf("lambda %g gate %d: %d pixels counted, %d mask values, want 30", c.lambda, c.gate, n, len(r.Mask))
+		}
+		for i, s := range r.Sign {
+			if (s == 0) != (r.Mask[i] == 0) {
+				t.Errorf("lambda %g gate %d pixel %d: sign %g but mask %g (Q is 0 exactly in S2)", c.lambda, c.gate, i, s, r.Mask[i])
+			}
+		}
+		if c.allDead && r.Counts[1] != 30 {
+			t.Errorf("lambda %g: %v pixels in S1, S2, S3, want all in S2", c.lambda, r.Counts)
+		}
+		if b := RegionsImage(r, 2).Bounds(); b.Dx() != 2*5*2+12 || b.Dy() != 6*2+8 {
+			t.Errorf("RegionsImage: %v", b)
+		}
+	}
+}

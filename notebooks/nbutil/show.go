@@ -1,7 +1,6 @@
 package nbutil
 
 import (
-	"bytes"
 	"fmt"
 	"html"
 	"image"
@@ -14,9 +13,10 @@ import (
 	"strings"
 
 	"github.com/convexst/stcnn/datasets"
+	"github.com/convexst/stcnn/reproductions"
 	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/janpfeifer/gonb/gonbui/protocol"
 	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/vg"
 )
 
 // ShowMarkdown displays Markdown.
@@ -50,25 +50,30 @@ func MarkdownTable(header []string, rows [][]string) string {
 	return b.String()
 }
 
-// ShowTable displays a Markdown table and prints it as text too, so that
-// the numbers are in the cell's plain-text output (logs, diffs).
+// ShowTable displays a Markdown table once: one display output holding the
+// table as Markdown (what Jupyter and the HTML export render) and as plain
+// text (what a text-only viewer, a diff or a log of the executed notebook
+// reads). Printing it to standard output as well would show it twice.
 func ShowTable(header []string, rows [][]string) {
+	if !gonbui.IsNotebook {
+		return
+	}
 	t := MarkdownTable(header, rows)
-	fmt.Print(t)
-	gonbui.DisplayMarkdown(t)
+	gonbui.SendData(&protocol.DisplayData{Data: map[protocol.MIMEType]any{
+		protocol.MIMETextMarkdown: t,
+		protocol.MIMETextPlain:    t,
+	}})
 }
 
-// PlotPNG renders p as PNG of w x h inches.
+// PlotPNG renders p as PNG of w x h inches, in the figures' style
+// (reproductions.RenderPlot: legend outside the data, text sized for the
+// paper's column width).
 func PlotPNG(p *plot.Plot, w, h float64) ([]byte, error) {
-	wt, err := p.WriterTo(vg.Length(w)*vg.Inch, vg.Length(h)*vg.Inch, "png")
+	b, err := reproductions.RenderPlot(p, w, h, "png")
 	if err != nil {
 		return nil, fmt.Errorf("nbutil: rendering a plot: %w", err)
 	}
-	var buf bytes.Buffer
-	if _, err := wt.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("nbutil: rendering a plot: %w", err)
-	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // ShowPlot displays p inline as a PNG of w x h inches.
