@@ -14,6 +14,7 @@ package convex
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/convexst/stcnn/datasets"
 )
@@ -43,6 +44,8 @@ type Settings struct {
 	BatchSize    int     `json:"batch_size"`
 	LearningRate float64 `json:"learning_rate"`
 	Seed         uint64  `json:"seed"`
+	// Progress, when set, receives the certified solver's progress lines.
+	Progress io.Writer `json:"-"`
 }
 
 // SettingsFor returns the settings of a scale: "tiny" (tests), "quick"

@@ -47,7 +47,7 @@ func solveDual(backend compute.Backend, s Settings, cfg stcnn.Config, d *Data, w
 			}
 		}
 	}
-	opts := certify.Options{Tol: s.Tol, CacheBytes: 3 << 30}
+	opts := certify.Options{Tol: s.Tol, CacheBytes: 3 << 30, Progress: s.Progress}
 	if s.MaxSeconds > 0 {
 		opts.MaxTime = time.Duration(s.MaxSeconds * float64(time.Second))
 	}

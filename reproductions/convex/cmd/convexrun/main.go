@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	gb "github.com/convexst/stcnn/gomlx_backend"
@@ -22,19 +23,38 @@ func main() {
 	out := flag.String("out", "", "Markdown file to write (JSON beside it); empty: stdout only")
 	only := flag.String("only", "certified,rho,rebuild", "experiments to run, comma-separated")
 	maxSeconds := flag.Float64("max-seconds", 0, "cap on one certified solve (0: none)")
+	gates := flag.Int("p", 0, "number of gates P (0: the scale's)")
+	sigmas := flag.String("sigmas", "", "noise levels of the certified runs, comma-separated (empty: the scale's)")
+	progress := flag.Bool("progress", false, "print the certified solver's progress on stderr")
 	flag.Parse()
-	if err := run(*scale, *out, *only, *maxSeconds); err != nil {
+	if err := run(*scale, *out, *only, *maxSeconds, *gates, *sigmas, *progress); err != nil {
 		fmt.Fprintln(os.Stderr, "convexrun:", err)
 		os.Exit(1)
 	}
 }
 
-func run(scale, out, only string, maxSeconds float64) error {
+func run(scale, out, only string, maxSeconds float64, gates int, sigmas string, progress bool) error {
 	s, err := convex.SettingsFor(scale)
 	if err != nil {
 		return err
 	}
 	s.MaxSeconds = maxSeconds
+	if gates > 0 {
+		s.P = gates
+	}
+	if sigmas != "" {
+		s.Sigmas = nil
+		for _, f := range strings.Split(sigmas, ",") {
+			v, err := strconv.ParseFloat(f, 64)
+			if err != nil || !(v > 0) {
+				return fmt.Errorf("-sigmas: %q is not a positive number", f)
+			}
+			s.Sigmas = append(s.Sigmas, v)
+		}
+	}
+	if progress {
+		s.Progress = os.Stderr
+	}
 	backend, choice, err := gb.Default()
 	if err != nil {
 		return err
