@@ -29,7 +29,7 @@ func WriteMarkdown(w io.Writer, r Report) error {
 		b.WriteString("\n")
 	}
 	if len(r.Rho) > 0 {
-		fmt.Fprintf(&b, "Hinge weight rho (sigma %g, each solve warm started from the previous rho). The bound also bounds the dual with its sign constraints as constraints; \"feasible\" is the objective at the solution's rows projected onto their gates' rays, where every constraint holds, so the constrained optimum lies in [bound, feasible]. eq. 47 and refit are the rebuilt primals' objectives, relative to the dual objective of eq. 22 (no hinge):\n\n", s.Sigma)
+		fmt.Fprintf(&b, "Hinge weight rho (sigma %g, each solve warm started from the previous rho). The bound also bounds the dual with its sign constraints as constraints; \"feasible\" is the objective after moving each row that violates a constraint the least distance towards its gate's ray that satisfies all of them (a feasible point), so the constrained optimum lies in [bound, feasible]. eq. 47 and refit are the rebuilt primals' objectives, relative to the dual objective of eq. 22 (no hinge):\n\n", s.Sigma)
 		b.WriteString("| rho | objective | bound | gap | violated | hinge | test PSNR | eq. 47 | refit | feasible | s |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 		for _, x := range r.Rho {
 			fmt.Fprintf(&b, "| %g | %.6g | %.6g | %.1e | %.1f%% | %.3g | %.2f | %+.1f%% | %+.1f%% | %.6g | %.0f |\n", x.Rho, x.Objective, x.Bound, x.RelGap,
