@@ -3,6 +3,7 @@ package stcnn
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/convexst/stcnn/datasets"
@@ -26,7 +27,10 @@ import (
 //     patches as its gate ubar_j (|y_i . ubar_j| >= l), the fraction on
 //     which the dual unit Q_j (.) Y d_jc is nonzero: the threshold sits in
 //     the range where the unit is active. The fraction and the quantile are
-//     measured on the first RefitOptions.SampleImages images.
+//     measured on the first RefitOptions.SampleImages images. A common
+//     multiplier of all scales is then chosen from RefitOptions.ScaleFactors
+//     by the primal objective after step 3 (the quantile match places the
+//     thresholds; the multiplier calibrates them jointly).
 //  3. Output weights. With the hidden features Phi = ST_l(Y U^T) fixed,
 //     the primal objective (1/N)|Phi v_c - x_c|^2 + beta |v|^2 (+ the
 //     constant beta sum |u_k|^2) is a ridge regression per output channel,
@@ -50,6 +54,14 @@ func RefitPrimal(backend compute.Backend, dualStore *model.Store, dual *DualMode
 	}
 	if opts.MaxChunkElements <= 0 {
 		opts.MaxChunkElements = DefaultMaxChunkElements
+	}
+	if len(opts.ScaleFactors) == 0 {
+		opts.ScaleFactors = []float64{0.5, 0.71, 1, 1.41, 2}
+	}
+	for _, f := range opts.ScaleFactors {
+		if !(f > 0) || math.IsInf(f, 0) {
+			return nil, nil, nil, fmt.Errorf("stcnn: RefitPrimal: scale factor %v, want finite and > 0", f)
+		}
 	}
 	vals := map[string][]float64{}
 	scope := dual.Scope(dualStore)
@@ -162,61 +174,29 @@ func RefitPrimal(backend compute.Backend, dualStore *model.Store, dual *DualMode
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	per := max(1, opts.MaxChunkElements/max(1, noisy.H*noisy.W*k))
-	ut := TensorFromFloat64s(us, gdt, k, d)
-	var g, b []float64
-	for from := 0; from < noisy.N; from += per {
-		to := min(noisy.N, from+per)
-		ny, err := noisy.Slice(from, to)
+	xx := 0.0
+	for _, x := range clean.Pixels {
+		xx += float64(x) * float64(x)
+	}
+	fit := &ridgeFit{gram: gram, noisy: noisy, clean: clean, k: k, c: c, d: d, xx: xx, beta: cfg.Beta,
+		per: max(1, opts.MaxChunkElements/max(1, noisy.H*noisy.W*k))}
+	var vFlat []float64
+	best := math.Inf(1)
+	base := us
+	for _, factor := range opts.ScaleFactors {
+		scaled := make([]float64, len(base))
+		floats.ScaleTo(scaled, factor, base)
+		v, obj, err := fit.solve(scaled)
 		if err != nil {
 			return nil, nil, nil, err
 		}
-		nx, err := clean.Slice(from, to)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		out, err := gram.Exec(ImagesTensor(ny, gdt), ImagesTensor(nx, gdt), ut)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("stcnn: RefitPrimal: features: %w", err)
-		}
-		gv, err := Float64s(out[0])
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		bv, err := Float64s(out[1])
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		g, b = addF(g, gv), addF(b, bv)
-	}
-	ridge := float64(noisy.N) * cfg.Beta
-	sym := mat.NewSymDense(k, nil)
-	for i := 0; i < k; i++ {
-		for j := i; j < k; j++ {
-			x := g[i*k+j]
-			if i == j {
-				x += ridge
-			}
-			sym.SetSym(i, j, x)
+		info.Objectives = append(info.Objectives, obj)
+		if obj < best {
+			best, us, vFlat, info.ScaleFactor = obj, scaled, v, factor
 		}
 	}
-	var chol mat.Cholesky
-	if !chol.Factorize(sym) {
-		return nil, nil, nil, errors.New("stcnn: RefitPrimal: the features' Gram matrix plus N beta I is not positive definite (beta = 0 with dependent neurons?)")
-	}
-	var v mat.Dense
-	// A mat.Condition error only reports a large condition number (the
-	// ridge N beta keeps the system solvable); the solution is written.
-	if err := chol.SolveTo(&v, mat.NewDense(k, c, b)); err != nil {
-		if _, ok := err.(mat.Condition); !ok {
-			return nil, nil, nil, fmt.Errorf("stcnn: RefitPrimal: output weights: %w", err)
-		}
-	}
-	vFlat := make([]float64, c*k) // [C, K]
-	for i := 0; i < k; i++ {
-		for ch := 0; ch < c; ch++ {
-			vFlat[ch*k+i] = v.At(i, ch)
-		}
+	for i := range info.Scales {
+		info.Scales[i] *= info.ScaleFactor
 	}
 	pcfg := Config{Model: Primal, K: k, M: cfg.M, Channels: cfg.Channels, OutChannels: cfg.OutChannels, Lambda: cfg.Lambda, Beta: cfg.Beta,
 		Activation: ActivationST, DType: cfg.DType}
@@ -240,6 +220,10 @@ type RefitOptions struct {
 	// MaxChunkElements bounds the hidden features [K, I] of one graph
 	// execution of the least-squares pass (0: DefaultMaxChunkElements).
 	MaxChunkElements int
+	// ScaleFactors are common multipliers of all the scales a_k tried (one
+	// least-squares pass each); the one with the lowest primal objective
+	// is kept (nil: 0.5, 0.71, 1, 1.41, 2).
+	ScaleFactors []float64
 }
 
 // RefitInfo describes a refitted primal.
@@ -247,8 +231,90 @@ type RefitInfo struct {
 	// Rows is the number of nonzero dual rows, K the neurons kept.
 	Rows int `json:"rows"`
 	K    int `json:"K"`
-	// Scales are the filter norms a_k chosen for the kept neurons.
-	Scales []float64 `json:"scales"`
+	// Scales are the filter norms a_k chosen for the kept neurons,
+	// including ScaleFactor, the multiplier kept; Objectives are the primal
+	// objectives of every multiplier tried, in the order of
+	// RefitOptions.ScaleFactors.
+	Scales      []float64 `json:"scales"`
+	ScaleFactor float64   `json:"scale_factor"`
+	Objectives  []float64 `json:"objectives"`
+}
+
+// ridgeFit solves the least-squares problem of RefitPrimal's step 3 for
+// given filters.
+type ridgeFit struct {
+	gram         *Exec
+	noisy, clean *datasets.Images
+	k, c, d, per int
+	xx, beta     float64 // |x|^2 over all images and beta
+}
+
+// solve returns the output weights [C, K] for filters us [K, D] and the
+// primal objective (1/N)|Phi V^T - X|^2 + beta (|U|^2 + |V|^2) they give,
+// from the Gram matrix Phi^T Phi and Phi^T X (float64 graphs).
+func (f *ridgeFit) solve(us []float64) ([]float64, float64, error) {
+	k, c, n := f.k, f.c, f.noisy.N
+	ut := TensorFromFloat64s(us, dtypes.Float64, k, f.d)
+	var g, b []float64
+	for from := 0; from < n; from += f.per {
+		to := min(n, from+f.per)
+		ny, err := f.noisy.Slice(from, to)
+		if err != nil {
+			return nil, 0, err
+		}
+		nx, err := f.clean.Slice(from, to)
+		if err != nil {
+			return nil, 0, err
+		}
+		out, err := f.gram.Exec(ImagesTensor(ny, dtypes.Float64), ImagesTensor(nx, dtypes.Float64), ut)
+		if err != nil {
+			return nil, 0, fmt.Errorf("stcnn: RefitPrimal: features: %w", err)
+		}
+		gv, err := Float64s(out[0])
+		if err != nil {
+			return nil, 0, err
+		}
+		bv, err := Float64s(out[1])
+		if err != nil {
+			return nil, 0, err
+		}
+		g, b = addF(g, gv), addF(b, bv)
+	}
+	ridge := float64(n) * f.beta
+	sym := mat.NewSymDense(k, nil)
+	for i := 0; i < k; i++ {
+		for j := i; j < k; j++ {
+			sym.SetSym(i, j, g[i*k+j])
+		}
+		sym.SetSym(i, i, g[i*k+i]+ridge)
+	}
+	var chol mat.Cholesky
+	if !chol.Factorize(sym) {
+		return nil, 0, errors.New("stcnn: RefitPrimal: the features' Gram matrix plus N beta I is not positive definite (beta = 0 with dependent neurons?)")
+	}
+	var v mat.Dense
+	// A mat.Condition error only reports a large condition number (the
+	// ridge N beta keeps the system solvable); the solution is written.
+	if err := chol.SolveTo(&v, mat.NewDense(k, c, b)); err != nil {
+		if _, ok := err.(mat.Condition); !ok {
+			return nil, 0, fmt.Errorf("stcnn: RefitPrimal: output weights: %w", err)
+		}
+	}
+	vFlat := make([]float64, c*k) // [C, K]
+	se := f.xx
+	for ch := 0; ch < c; ch++ {
+		vc := make([]float64, k)
+		bc := make([]float64, k)
+		for i := 0; i < k; i++ {
+			vc[i], bc[i] = v.At(i, ch), b[i*c+ch]
+			vFlat[ch*k+i] = vc[i]
+		}
+		gv := mat.NewVecDense(k, nil)
+		gv.MulVec(mat.NewDense(k, k, g), mat.NewVecDense(k, vc))
+		se += floats.Dot(vc, gv.RawVector().Data) - 2*floats.Dot(vc, bc)
+	}
+	reg := floats.Dot(us, us) + floats.Dot(vFlat, vFlat)
+	return vFlat, se/float64(n) + f.beta*reg, nil
 }
 
 // channelMajor turns images [n, H, W, C] into [C, n*H*W].

@@ -1,6 +1,7 @@
 package stcnn_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -40,6 +41,15 @@ func TestRefitPrimal(t *testing.T) {
 		dualObj, res.RelGap, em.Objective, 100*(em.Objective/dualObj-1), rm.Objective, 100*(rm.Objective/dualObj-1), info.K, info.Rows)
 	if info.Rows != cfg.P || info.K != refit.Config().K || info.K < 1 || info.K > info.Rows {
 		t.Errorf("rows %d, kept %d, primal K %d (P = %d)", info.Rows, info.K, refit.Config().K, cfg.P)
+	}
+	var kept float64
+	for i, f := range []float64{0.5, 0.71, 1, 1.41, 2} {
+		if f == info.ScaleFactor {
+			kept = info.Objectives[i]
+		}
+	}
+	if math.Abs(kept-rm.Objective) > 1e-9*rm.Objective {
+		t.Errorf("objective computed from the Gram matrix %.12g, evaluated %.12g (factor %g)", kept, rm.Objective, info.ScaleFactor)
 	}
 	if !(rm.Objective <= em.Objective) {
 		t.Errorf("refitted primal %.10g worse than eq. 47's %.10g", rm.Objective, em.Objective)
