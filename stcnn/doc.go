@@ -46,4 +46,30 @@
 // without asking which it is. The classifier head of Fig. 18
 // (ClassifierHead) is trained on a frozen denoiser's outputs by its own
 // ClassifierTrainer. Package training runs the training loop.
+//
+// # The dual is a relaxation, not an equivalent
+//
+// With every gate available, any primal neuron (u, v) with one output
+// channel is a dual unit: take the gate ubar = u, so that its mask gives
+// Q (.) Y u = ST_l(Y u) exactly, and w' - w = v u (on w' when v > 0, on w
+// otherwise). Its sign constraints s_i y_i . w = |v| |y_i . u| >= 0 hold,
+// the outputs agree, and its penalty 2 beta |v| ||u|| is at most the
+// primal's beta (||u||^2 + v^2) (equal when ||u|| = |v|). Hence
+//
+//	min over the full dual  <=  min over the primal,
+//
+// the full dual's optimum is a lower bound on the primal's. The converse,
+// which the paper's zero-gap claim (Theorem 2) needs, fails for l > 0: a
+// dual unit Q_j (.) Y w with w not parallel to its gate ubar_j is not an ST
+// neuron (ST_l(Y w/a) a has threshold l a and the mask of w, not of
+// ubar_j), so the dual's optimum can lie strictly below every primal
+// network's, and the gap measured by MeasureGap is a property of the
+// problem, not of the solver. With a finite sample of P gates the dual is
+// not even a lower bound (the primal's directions are usually not among
+// the gates). With several output channels and one group norm per channel
+// (this package's colour dual) the dual penalty 2 beta ||u|| sum_c |v_c|
+// can exceed beta (||u||^2 + ||v||^2), so that dual is not a relaxation of
+// the colour primal either. TestRelaxation checks the identity
+// dual - primal = sum_k [2 beta ||u_k|| sum_c |v_ck| - beta (||u_k||^2 + ||v_k||^2)]
+// on real images.
 package stcnn

@@ -124,8 +124,8 @@ func smallCases(tb testing.TB) []smallCase {
 		// so that the 32 pixels determine the 3 x 3 x 3 weights of d.
 		{name: "rgb-4x4", cfg: rgb, noisy: rgbNoisy, clean: rgbClean, objectiveTol: 1e-6, solverTol: 1e-6},
 		{name: "toy-1d", cfg: toy, noisy: toyIn, clean: toyOut, objectiveTol: 1e-6, solverTol: 1e-6},
-		// float32 passes: the rounding of the graphs limits the precision.
-		{name: "mnist-4x4-float32", cfg: mnist(1e-3, 1e-1, "float32"), noisy: crops, clean: cropsClean, objectiveTol: 1e-4, solverTol: 1e-3},
+		// float32 passes with float64 certificates (the exact residual passes).
+		{name: "mnist-4x4-float32", cfg: mnist(1e-3, 1e-1, "float32"), noisy: crops, clean: cropsClean, objectiveTol: 1e-4, solverTol: 3e-4},
 	}
 }
 

@@ -72,7 +72,8 @@
 //  1. Anchor. Conjugate gradients on the normal equations
 //     (2/N) M^T M d = (2/N) M^T x, preconditioned by a Kronecker-factored
 //     approximation of M^T M (kfac.go), with iterative refinement by exact
-//     residual passes. Its z = 2r/N is a strictly feasible dual point.
+//     (float64) residual passes: mixed-precision refinement, the inner
+//     solves in the graphs' dtype. Its z = 2r/N is a strictly feasible dual point.
 //  2. Gate subproblems (split.go). For the current d, Newton steps with a
 //     Levenberg-Marquardt safeguard on every row at once (one pass over the
 //     data per step: hinge values, B^T m and the band Grams), on the
@@ -110,15 +111,31 @@
 // gradient vectors, 9x9 Newton systems, the quadratic programs) is small
 // host work in float64.
 //
-// Precision: with float32 graphs the products over hundreds of thousands of
-// pixels are rounded to about 1e-6 relative, which caps the attainable
-// certified gap near 1e-4..1e-3 on MNIST-sized problems; float64
-// graphs certify gaps of 1e-6 and below on small problems (see the tests).
+// Precision: the operator graphs of the iterations (conjugate gradients,
+// gate subproblems, objective) run in the configured dtype, but every
+// residual that a certificate or the iterative refinement relies on is
+// recomputed by a float64 graph (engine.residualExact), and certificates
+// are formed on the host in float64. This matters: near an optimum each
+// row of M^T z is a sum over hundreds of thousands of pixels that cancels
+// to within 2 beta of zero, and its float32 rounding (about 5e-5 on 100
+// MNIST images, P = 64) exceeds 2 beta = 2e-5 itself. With float32 residuals
+// the refinement could not push the exact residual below that floor, the
+// anchor's certificate had to shrink z far into the feasible set, and the
+// Frank-Wolfe steps stalled (sigma 0.75: stuck at a relative gap of 8.5e-2);
+// with float64 residuals the same problems certify 1e-4 (see
+// BenchmarkCertifiedSmall and BenchmarkCertifiedSigma). The multiplier
+// images B^T m of the hinge passes stay in the graphs' dtype: their terms
+// all lie on the positive side of their gate (s_ji ubar_j . y_i >= lambda),
+// so they cancel far less than those of M^T z; the float32 rounding that
+// remains is below the certified gaps reported (the dense reference tests
+// bound it).
 //
-// Limitation: when the hinge penalty is a large part of the optimum (MNIST
-// at sigma 0.75 with few images), the Frank-Wolfe steps can stop adding to
-// the bound after the first; Solve then stops after five steps without
-// progress and reports the (valid) bound it has with Converged false.
+// Limitation: every step is a pass over all images, and the conjugate
+// gradients need hundreds of passes on large problems (the K-FAC
+// preconditioner leaves a condition number of about 1e3). When the
+// Frank-Wolfe steps stop adding to the bound, Solve stops after five steps
+// without progress and reports the (valid) bound it has with Converged
+// false.
 //
 // Correctness does not depend on any step above being accurate: every
 // reported bound is D at an explicitly constructed (z, mu, mu') whose

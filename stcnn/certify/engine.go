@@ -29,6 +29,20 @@ type engine struct {
 
 	full, resid, hinge, hingeBand, gram, kfac *Exec
 	passes                                    int // data passes run (each over all chunks)
+
+	// exact is the float64 residual pass used for certificates and
+	// iterative refinement when the graphs run in a lower precision (nil
+	// when dt is float64: resid is exact then).
+	exact *exactPass
+}
+
+// exactPass holds the float64 copies of the data and gates and the
+// float64 residual graph (masks recomputed in every pass: cached float64
+// masks would double the cache).
+type exactPass struct {
+	exec   *Exec
+	gates  *tensors.Tensor
+	chunks []chunk
 }
 
 type chunk struct {
@@ -68,8 +82,19 @@ func newEngine(backend compute.Backend, cfg stcnn.Config, gates *tensors.Tensor,
 	e.gram = mk(gramGraph(cfg, e.ms))
 	e.kfac = mk(kfacGraph(cfg, e.ms))
 	masks := mk(maskGraph(cfg))
+	var exact *Exec
+	if e.dt != dtypes.Float64 {
+		exact = mk(residualGraph(cfg, maskSource{}))
+	}
 	if err != nil {
 		return nil, err
+	}
+	if exact != nil {
+		g, err := stcnn.Float64s(gates)
+		if err != nil {
+			return nil, err
+		}
+		e.exact = &exactPass{exec: exact, gates: hostTensor(g, dtypes.Float64, gates.Shape().Dimensions...)}
 	}
 	for from := 0; from < noisy.N; from += chunkImages {
 		to := min(noisy.N, from+chunkImages)
@@ -82,6 +107,10 @@ func newEngine(backend compute.Backend, cfg stcnn.Config, gates *tensors.Tensor,
 			return nil, err
 		}
 		ch := chunk{noisy: stcnn.ImagesTensor(ny, e.dt), clean: stcnn.ImagesTensor(nx, e.dt), pixels: (to - from) * e.pix}
+		if e.exact != nil {
+			e.exact.chunks = append(e.exact.chunks, chunk{noisy: stcnn.ImagesTensor(ny, dtypes.Float64),
+				clean: stcnn.ImagesTensor(nx, dtypes.Float64), pixels: ch.pixels})
+		}
 		if e.ms.cached {
 			out, err := masks.Exec(ch.noisy, gates)
 			if err != nil {
@@ -138,7 +167,7 @@ func (e *engine) evaluate(w, wp []float64, eps float64) (*evaluation, error) {
 		if err != nil {
 			return nil, fmt.Errorf("certify: evaluation pass: %w", err)
 		}
-		vals, err := floats(out)
+		vals, err := hostFloats(out)
 		if err != nil {
 			return nil, err
 		}
@@ -156,14 +185,33 @@ func (e *engine) evaluate(w, wp []float64, eps float64) (*evaluation, error) {
 // residual is the data half of a full pass at d = w' - w: sum r^2,
 // sum r.x, M^T r and r.
 func (e *engine) residual(d []float64) (*evaluation, error) {
-	td := e.weights(d)
+	return e.residualPass(e.resid, e.chunks, e.weights(d), e.src, "residual")
+}
+
+// residualExact is residual in float64 arithmetic whatever the graphs'
+// dtype: the residual, its products and M^T r that certificates and
+// iterative refinement rely on. In float32, M^T r sums hundreds of
+// thousands of terms that cancel almost exactly near an optimum (each row
+// ends within 2 beta of zero), and its rounding is larger than 2 beta
+// itself on MNIST; in float64 it is about 1e-9 of that.
+func (e *engine) residualExact(d []float64) (*evaluation, error) {
+	if e.exact == nil {
+		return e.residual(d)
+	}
+	src := func(ch chunk) []any { return []any{ch.noisy, e.exact.gates} }
+	return e.residualPass(e.exact.exec, e.exact.chunks, hostTensor(d, dtypes.Float64, e.rows, e.d), src, "exact residual")
+}
+
+// residualPass runs a residual graph (inputs src(ch), clean, d) over the
+// chunks and sums its outputs.
+func (e *engine) residualPass(ex *Exec, chunks []chunk, td *tensors.Tensor, src func(chunk) []any, what string) (*evaluation, error) {
 	ev := &evaluation{}
-	for _, ch := range e.chunks {
-		out, err := e.resid.Exec(append(e.src(ch), ch.clean, td)...)
+	for _, ch := range chunks {
+		out, err := ex.Exec(append(src(ch), ch.clean, td)...)
 		if err != nil {
-			return nil, fmt.Errorf("certify: residual pass: %w", err)
+			return nil, fmt.Errorf("certify: %s pass: %w", what, err)
 		}
-		vals, err := floats(out)
+		vals, err := hostFloats(out)
 		if err != nil {
 			return nil, err
 		}
@@ -188,7 +236,7 @@ func (e *engine) hinges(w, wp []float64, eps float64, band bool) (bw, bwp branch
 		if err != nil {
 			return bw, bwp, fmt.Errorf("certify: hinge pass: %w", err)
 		}
-		vals, err := floats(out)
+		vals, err := hostFloats(out)
 		if err != nil {
 			return bw, bwp, err
 		}
@@ -238,7 +286,7 @@ func (e *engine) kfacFactors(images int) (gq, gy []float64, count float64, pixel
 		if err != nil {
 			return nil, nil, 0, 0, fmt.Errorf("certify: preconditioner pass: %w", err)
 		}
-		vals, err := floats(out)
+		vals, err := hostFloats(out)
 		if err != nil {
 			return nil, nil, 0, 0, err
 		}
@@ -259,8 +307,8 @@ func (b *branch) add(vals [][]float64) {
 	}
 }
 
-// floats converts graph outputs to float64 slices.
-func floats(out []*tensors.Tensor) ([][]float64, error) {
+// hostFloats converts graph outputs to float64 slices.
+func hostFloats(out []*tensors.Tensor) ([][]float64, error) {
 	vals := make([][]float64, len(out))
 	for i, t := range out {
 		v, err := stcnn.Float64s(t)

@@ -2,6 +2,8 @@ package certify
 
 import (
 	"math"
+
+	"gonum.org/v1/gonum/floats"
 )
 
 // linearSolve runs preconditioned conjugate gradients on the normal
@@ -72,13 +74,7 @@ func (s *solver) linearSolve(d, rho []float64, tol float64, maxIter int) ([]floa
 	return bestD, iters, nil
 }
 
-func dot(a, b []float64) float64 {
-	var s float64
-	for i := range a {
-		s += a[i] * b[i]
-	}
-	return s
-}
+func dot(a, b []float64) float64 { return floats.Dot(a, b) }
 
 // rowMax is the largest Euclidean norm of the rows of v (rows of length d).
 func rowMax(v []float64, d int) float64 {
@@ -89,4 +85,4 @@ func rowMax(v []float64, d int) float64 {
 	return m
 }
 
-func norm(v []float64) float64 { return math.Sqrt(dot(v, v)) }
+func norm(v []float64) float64 { return floats.Norm(v, 2) }

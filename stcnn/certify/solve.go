@@ -279,7 +279,7 @@ func (s *solver) raise(b bound) {
 // target g_t, and returns d with its exact residual evaluation.
 func (s *solver) solveTo(d, target []float64, tol float64) ([]float64, *evaluation, error) {
 	e := s.eng
-	ev, err := e.residual(d)
+	ev, err := e.residualExact(d)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -307,7 +307,7 @@ func (s *solver) solveTo(d, target []float64, tol float64) ([]float64, *evaluati
 		if iters == 0 {
 			break
 		}
-		nev, err := e.residual(nd)
+		nev, err := e.residualExact(nd)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -390,6 +390,7 @@ func (s *solver) run(gates, w, wp []float64) error {
 	// objective over all convex combinations of them.
 	atoms := &atomSet{max: 40}
 	atoms.add(d, anchor)
+	last := anchor
 	prevDual := math.Inf(-1)
 	stalls := 0
 	for !s.stop() {
@@ -402,12 +403,15 @@ func (s *solver) run(gates, w, wp []float64) error {
 			return err
 		}
 		wInit = sp.w
-		cur, err := s.consider(sp.w, sp.wp)
-		if err != nil {
+		if _, err := s.consider(sp.w, sp.wp); err != nil {
 			return err
 		}
+		// The split keeps d, so its dual point is the current one (exact,
+		// unlike the residual of the objective pass in float32) with the
+		// split's multipliers.
+		cur := *last
 		cur.bw, cur.bp = sp.bw, sp.bp
-		s.raise(s.certificate(cur, anchor))
+		s.raise(s.certificate(&cur, anchor))
 		s.record("split")
 		if s.gapReached() || s.stop() {
 			return nil
@@ -421,7 +425,7 @@ func (s *solver) run(gates, w, wp []float64) error {
 		s.raise(s.certificate(atom, anchor))
 		atoms.add(ds, atom)
 		next, nd, value := atoms.best(e.n)
-		d = nd
+		d, last = nd, next
 		s.raise(s.certificate(next, anchor))
 		s.record("step")
 		s.logf("step", "%d atoms, dual objective of the combination %.12g", len(atoms.d), value)

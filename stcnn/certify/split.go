@@ -2,6 +2,9 @@ package certify
 
 import (
 	"math"
+
+	"gonum.org/v1/gonum/floats"
+	"gonum.org/v1/gonum/mat"
 )
 
 // The gate subproblems. For a fixed difference d = w' - w the objective
@@ -414,9 +417,16 @@ func newtonDir(dir, h, g []float64) {
 	for i := 0; i < n; i++ {
 		scale = math.Max(scale, math.Abs(h[i*n+i]))
 	}
-	l := make([]float64, n*n)
+	sym := mat.NewSymDense(n, nil)
+	var chol mat.Cholesky
 	for ridge := 0.0; ; {
-		if cholesky(l, h, n, ridge) {
+		for i := 0; i < n; i++ {
+			for j := i; j < n; j++ {
+				sym.SetSym(i, j, h[i*n+j])
+			}
+			sym.SetSym(i, i, h[i*n+i]+ridge)
+		}
+		if chol.Factorize(sym) {
 			break
 		}
 		if ridge == 0 {
@@ -425,54 +435,12 @@ func newtonDir(dir, h, g []float64) {
 			ridge *= 100
 		}
 	}
-	// Solve L L^T x = -g.
-	y := make([]float64, n)
-	for i := 0; i < n; i++ {
-		s := -g[i]
-		for k := 0; k < i; k++ {
-			s -= l[i*n+k] * y[k]
-		}
-		y[i] = s / l[i*n+i]
-	}
-	for i := n - 1; i >= 0; i-- {
-		s := y[i]
-		for k := i + 1; k < n; k++ {
-			s -= l[k*n+i] * dir[k]
-		}
-		dir[i] = s / l[i*n+i]
-	}
+	neg := make([]float64, n)
+	floats.ScaleTo(neg, -1, g)
+	x := mat.NewVecDense(n, dir)
+	// A mat.Condition error only reports a large condition number; the
+	// solution is written all the same, and the line search judges it.
+	_ = chol.SolveVecTo(x, mat.NewVecDense(n, neg))
 }
 
-// cholesky factors h + ridge I = L L^T into l (lower triangle); false when
-// a pivot is not positive.
-func cholesky(l, h []float64, n int, ridge float64) bool {
-	clear(l)
-	for i := 0; i < n; i++ {
-		for j := 0; j <= i; j++ {
-			s := h[i*n+j]
-			if i == j {
-				s += ridge
-			}
-			for k := 0; k < j; k++ {
-				s -= l[i*n+k] * l[j*n+k]
-			}
-			if i == j {
-				if !(s > 0) {
-					return false
-				}
-				l[i*n+i] = math.Sqrt(s)
-			} else {
-				l[i*n+j] = s / l[j*n+j]
-			}
-		}
-	}
-	return true
-}
-
-func sum(v []float64) float64 {
-	var s float64
-	for _, x := range v {
-		s += x
-	}
-	return s
-}
+func sum(v []float64) float64 { return floats.Sum(v) }
