@@ -1,7 +1,7 @@
 package convex
 
 // The only file of the package that uses the project's training API
-// (stcnn.Trainer for evaluation and Adam steps), so that a change of that
+// (stcnn.Trainer for evaluation, training.Run for Adam), so that a change of that
 // API touches one place.
 
 import (
@@ -10,6 +10,7 @@ import (
 	"github.com/convexst/stcnn/datasets"
 	"github.com/convexst/stcnn/stcnn"
 	"github.com/convexst/stcnn/stcnn/optimizers"
+	"github.com/convexst/stcnn/stcnn/training"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -33,53 +34,28 @@ func measureGap(backend compute.Backend, store *model.Store, dual *stcnn.DualMod
 	return stcnn.MeasureGap(backend, tr, noisy, clean)
 }
 
-// fineTune trains a primal with Adam (learning rate s.LearningRate,
-// PyTorch's other defaults, batches of s.BatchSize shuffled per epoch with
-// seed s.Seed + epoch) for s.Epochs epochs, and returns the training
-// objective before the first epoch and after each one, and the test metrics
-// at the end.
+// fineTune trains a primal in store with Adam (learning rate
+// s.LearningRate, PyTorch's other defaults, batches of s.BatchSize
+// reshuffled every epoch from s.Seed) for s.Epochs epochs through
+// training.Run, and returns the training objective before the first epoch
+// and after each one, and the test metrics at the end.
 func fineTune(backend compute.Backend, s Settings, store *model.Store, primal *stcnn.PrimalModel, d *Data) ([]float64, stcnn.Metrics, error) {
 	hp, err := optimizers.DefaultHyperparams(optimizers.NameAdam)
 	if err != nil {
 		return nil, stcnn.Metrics{}, err
 	}
 	hp.LearningRate = s.LearningRate
-	opt, err := optimizers.New(optimizers.NameAdam, hp)
+	cfg := training.Config{Name: "fine-tune", Model: primal.Config(), Optimizer: optimizers.NameAdam, Hyperparams: hp,
+		Dataset: training.Given, TrainSize: d.TrainNoisy.N, TestSize: d.TestNoisy.N, Seed: s.Seed,
+		Epochs: s.Epochs, BatchSize: s.BatchSize}
+	res, err := training.Run(cfg, training.Options{Backend: backend, Network: primal, Store: store,
+		Data: &training.Data{TrainNoisy: d.TrainNoisy, TrainClean: d.TrainClean, TestNoisy: d.TestNoisy, TestClean: d.TestClean}})
 	if err != nil {
-		return nil, stcnn.Metrics{}, err
+		return nil, stcnn.Metrics{}, fmt.Errorf("convex: fine-tuning: %w", err)
 	}
-	tr, err := stcnn.NewTrainer(backend, store, primal, opt, 0)
-	if err != nil {
-		return nil, stcnn.Metrics{}, err
+	var curve []float64
+	for _, r := range res.History.Records {
+		curve = append(curve, r.Train.Objective)
 	}
-	m, err := tr.Evaluate(d.TrainNoisy, d.TrainClean)
-	if err != nil {
-		return nil, stcnn.Metrics{}, err
-	}
-	curve := []float64{m.Objective}
-	for epoch := 1; epoch <= s.Epochs; epoch++ {
-		batches, err := datasets.Batches(d.TrainNoisy.N, s.BatchSize, s.Seed+uint64(epoch), true)
-		if err != nil {
-			return nil, stcnn.Metrics{}, err
-		}
-		for _, b := range batches {
-			ny, err := d.TrainNoisy.Gather(b)
-			if err != nil {
-				return nil, stcnn.Metrics{}, err
-			}
-			nx, err := d.TrainClean.Gather(b)
-			if err != nil {
-				return nil, stcnn.Metrics{}, err
-			}
-			if _, err := tr.Step(ny, nx); err != nil {
-				return nil, stcnn.Metrics{}, fmt.Errorf("convex: fine-tuning epoch %d: %w", epoch, err)
-			}
-		}
-		if m, err = tr.Evaluate(d.TrainNoisy, d.TrainClean); err != nil {
-			return nil, stcnn.Metrics{}, err
-		}
-		curve = append(curve, m.Objective)
-	}
-	test, err := tr.Evaluate(d.TestNoisy, d.TestClean)
-	return curve, test, err
+	return curve, res.History.Last().Test, nil
 }
