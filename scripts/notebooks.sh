@@ -54,7 +54,18 @@ fail_tools() {
 [ -x "$JUPYTER" ] && [ -x /usr/bin/jupyter-nbconvert ] || fail_tools "Jupyter's nbconvert (/usr/bin/jupyter-nbconvert)"
 command -v gonb >/dev/null || fail_tools "the GoNB kernel (gonb on PATH)"
 command -v goimports >/dev/null || fail_tools "goimports (on PATH)"
-"$JUPYTER" kernelspec list 2>/dev/null | grep -qw gonb || fail_tools "the GoNB kernel spec (gonb --install)"
+# The kernel list is read whole before matching (a `grep -q` that closes
+# the pipe early must not fail the check under pipefail); a failed listing
+# is printed and tried once more, since CI has seen one fail right after the
+# browser check's server stopped.
+list_kernels() { "$JUPYTER" kernelspec list 2>&1; }
+if ! kernels="$(list_kernels)" || ! grep -qw gonb <<<"$kernels"; then
+  echo "notebooks.sh: jupyter kernelspec list failed or lacks gonb; it printed:" >&2
+  echo "$kernels" >&2
+  sleep 2
+  kernels="$(list_kernels)" || fail_tools "a working Jupyter (jupyter kernelspec list failed twice)"
+  grep -qw gonb <<<"$kernels" || { echo "$kernels" >&2; fail_tools "the GoNB kernel spec (gonb --install)"; }
+fi
 
 COMMIT_OUTPUTS=0
 if [ "${1:-}" = --commit-outputs ]; then
