@@ -253,7 +253,7 @@ func cifarImageErrors(env Env, res *training.Result, noisy, clean *datasets.Imag
 	net, store := res.Trainer.Network(), res.Store
 	exec, err := model.NewExec(env.Backend, store, func(_ *model.Scope, y, x *graph.Node) []*graph.Node {
 		t := net.Terms(store, y, x, false)
-		return []*graph.Node{t.SquaredError, graph.ReduceSum(graph.Square(x), 1, 2, 3)}
+		return []*graph.Node{t.Data, graph.ReduceSum(graph.Square(x), 1, 2, 3)}
 	})
 	if err != nil {
 		return nil, nil, err

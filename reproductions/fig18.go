@@ -6,6 +6,7 @@ import (
 
 	"github.com/convexst/stcnn/datasets"
 	"github.com/convexst/stcnn/stcnn"
+	"github.com/convexst/stcnn/stcnn/initializers"
 	"github.com/convexst/stcnn/stcnn/optimizers"
 	"github.com/convexst/stcnn/stcnn/training"
 	"github.com/gomlx/gomlx/ml/model"
@@ -46,25 +47,63 @@ func fig18HeadOptimizer() (string, optimizers.Hyperparams) {
 	return optimizers.NameAdam, hp
 }
 
-// fig18HeadSeed seeds the head's mini-batches (plus 1000 x epoch).
+// fig18HeadSeed seeds the head's mini-batches: epoch k of a head run that
+// follows denoiser epoch e is shuffled from fig18HeadSeed + 1000 e + k (e = 0
+// for the references).
 const fig18HeadSeed = 18
 
-// fig18NewHead creates a zero head in a store of its own with its trainer.
-func fig18NewHead(env Env) (*stcnn.ClassifierTrainer, error) {
+// fig18Head is the classifier head with a store of its own, which keeps its
+// weights and its optimiser's state from one training run to the next (the
+// warm start of Fig. 18's protocol).
+type fig18Head struct {
+	head  *stcnn.ClassifierHead
+	store *model.Store
+}
+
+// fig18NewHead creates a zero head for CIFAR-10 images.
+func fig18NewHead() (*fig18Head, error) {
 	head, err := stcnn.NewClassifierHead(stcnn.DefaultClassifierConfig(), 32, 32, 3)
 	if err != nil {
 		return nil, err
 	}
 	store := model.NewStore()
-	if err := head.Init(store); err != nil {
+	if err := head.Init(store, initializers.Zeros(), 0); err != nil {
 		return nil, err
 	}
-	name, hp := fig18HeadOptimizer()
-	opt, err := optimizers.New(name, hp)
+	return &fig18Head{head: head, store: store}, nil
+}
+
+// train runs training.Run on the head for epochs epochs of batch images
+// from train with their labels, shuffled from shuffleSeed + epoch, and
+// returns the accuracy on train and test at the end.
+func (h *fig18Head) train(env Env, name string, train, test *datasets.Images, epochs, batch int, shuffleSeed uint64) (trainAcc, testAcc float64, err error) {
+	classes := h.head.Config().Classes
+	trainT, err := stcnn.OneHotTargets(train, classes)
 	if err != nil {
-		return nil, err
+		return 0, 0, err
 	}
-	return stcnn.NewClassifierTrainer(env.Backend, store, head, opt)
+	testT, err := stcnn.OneHotTargets(test, classes)
+	if err != nil {
+		return 0, 0, err
+	}
+	opt, hp := fig18HeadOptimizer()
+	spec := h.head.Spec()
+	cfg := training.Config{Name: name, Classifier: &spec, Optimizer: opt, Hyperparams: hp, Dataset: training.Given,
+		TrainSize: train.N, TestSize: test.N, Epochs: epochs, BatchSize: batch}
+	// The run's seed is chosen so that its shuffling seed is shuffleSeed.
+	cfg.Seed = shuffleSeed - (training.Config{}).Seeds().Shuffle
+	if cfg.Seeds().Shuffle != shuffleSeed {
+		return 0, 0, fmt.Errorf("fig18: no run seed shuffles from %d", shuffleSeed)
+	}
+	// Evaluated only at the start and the end: the accuracy after the last epoch is what the figure needs.
+	cfg.EvalEverySteps = epochs * ((train.N + batch - 1) / batch)
+	res, err := training.Run(cfg, training.Options{Backend: env.Backend, Network: h.head, Store: h.store,
+		Data: &training.Data{TrainNoisy: train, TrainClean: trainT, TestNoisy: test, TestClean: testT}})
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: %w", name, err)
+	}
+	rec := res.History.Last()
+	return rec.Train.Accuracy, rec.Test.Accuracy, nil
 }
 
 func runFig18(env Env) (*Result, error) {
@@ -102,21 +141,18 @@ func runFig18(env Env) (*Result, error) {
 	}
 	// References: the head alone, trained for as many head epochs in total.
 	for _, ref := range []struct {
+		name        string
 		train, test *datasets.Images
 		acc         *float64
-	}{{data.TrainClean, data.TestClean, &d.CleanAccuracy}, {data.TrainNoisy, data.TestNoisy, &d.NoisyAccuracy}} {
-		htr, err := fig18NewHead(env)
+	}{{"head-clean", data.TrainClean, data.TestClean, &d.CleanAccuracy},
+		{"head-noisy", data.TrainNoisy, data.TestNoisy, &d.NoisyAccuracy}} {
+		h, err := fig18NewHead()
 		if err != nil {
 			return nil, err
 		}
-		if _, err := htr.Fit(ref.train, sz.Epochs18*sz.HeadEpochs, sz.HeadBatch, fig18HeadSeed); err != nil {
+		if _, *ref.acc, err = h.train(env, ref.name, ref.train, ref.test, sz.Epochs18*sz.HeadEpochs, sz.HeadBatch, fig18HeadSeed); err != nil {
 			return nil, err
 		}
-		m, err := htr.Evaluate(ref.test)
-		if err != nil {
-			return nil, err
-		}
-		*ref.acc = m.Accuracy
 	}
 
 	rows := make([][]float64, len(d.Epochs))
@@ -165,10 +201,11 @@ func runFig18(env Env) (*Result, error) {
 	headName, headHP := fig18HeadOptimizer()
 	res.Settings = fig18Settings{Dataset: training.CIFAR10, Runs: cfgs, Head: stcnn.DefaultClassifierConfig(),
 		HeadOpt: headName, HeadHP: headHP, Sizes: sz, HeadSeed: fig18HeadSeed,
-		Protocol: "Each denoiser is trained by training.Run. After each epoch (a hook of the run) the frozen denoiser's outputs on " +
+		Protocol: "Each denoiser is trained by training.Run. After each epoch e (a hook of the run) the frozen denoiser's outputs on " +
 			"the training and test images are computed, the head (a linear softmax classifier on 4x4 average-pooled " +
-			"denoised images, its own variables and optimiser, warm-started from the previous epoch) is trained on the " +
-			"denoised training images for head_epochs epochs, and its accuracy is measured on the denoised test images.",
+			"denoised images, its own variables and optimiser, warm-started from the previous epoch) is trained by a " +
+			"training.Run of its own on the denoised training images and one-hot labels for head_epochs epochs (epoch k " +
+			"shuffled from head_shuffle_seed + 1000 e + k), and its accuracy is measured on the denoised test images.",
 		Notes: []string{
 			"The paper does not describe its classifier; stcnn.ClassifierHead documents this one. Its 4x4 average " +
 				"pooling itself averages the noise down (sigma 0.25 -> 0.0625), see the noisy-image reference.",
@@ -186,7 +223,7 @@ func runFig18(env Env) (*Result, error) {
 // fig18Curve trains one denoiser and, after each epoch (a hook of the
 // run), trains the head on its outputs and measures the accuracy.
 func fig18Curve(env Env, cfg training.Config, data *training.Data, sz extraSizes) (test, train, psnr []float64, err error) {
-	htr, err := fig18NewHead(env)
+	h, err := fig18NewHead()
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -199,21 +236,15 @@ func fig18Curve(env Env, cfg training.Config, data *training.Data, sz extraSizes
 		if err != nil {
 			return err
 		}
-		if _, err := htr.Fit(trainOut, sz.HeadEpochs, sz.HeadBatch, fig18HeadSeed+1000*uint64(e)); err != nil {
-			return err
-		}
-		mTest, err := htr.Evaluate(testOut)
-		if err != nil {
-			return err
-		}
-		mTrain, err := htr.Evaluate(trainOut)
+		name := fmt.Sprintf("head-%s-epoch%d", cfg.Name, e)
+		trainAcc, testAcc, err := h.train(env, name, trainOut, testOut, sz.HeadEpochs, sz.HeadBatch, fig18HeadSeed+1000*uint64(e))
 		if err != nil {
 			return err
 		}
 		rec := run.History.Last()
-		test, train, psnr = append(test, mTest.Accuracy), append(train, mTrain.Accuracy), append(psnr, rec.Test.PSNR)
+		test, train, psnr = append(test, testAcc), append(train, trainAcc), append(psnr, rec.Test.PSNR)
 		env.Logf("fig18 %s epoch %d/%d: test PSNR %.2f dB, head accuracy test %.3f train %.3f", cfg.Name, e, cfg.Epochs,
-			rec.Test.PSNR, mTest.Accuracy, mTrain.Accuracy)
+			rec.Test.PSNR, testAcc, trainAcc)
 		return nil
 	}
 	if _, err := training.Run(cfg, training.Options{Backend: env.Backend, Data: data,

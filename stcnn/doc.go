@@ -39,13 +39,15 @@
 // claim fails.
 //
 // Every model is a Network: it creates its own variables (Init), names its
-// hidden width (which sizes the memory-bounding chunks, ChunkRanges) and
-// its penalties, and builds its prediction, per-image terms and weight
-// penalty as graphs. PrimalModel, DualModel and the ResNet denoiser of Fig.
-// 19 (ResNetModel) implement it; Trainer steps and evaluates any of them
-// without asking which it is. The classifier head of Fig. 18
-// (ClassifierHead) is trained on a frozen denoiser's outputs by its own
-// ClassifierTrainer. Package training runs the training loop.
+// task, its hidden width (which sizes the memory-bounding chunks,
+// ChunkRanges) and its penalties, and builds its prediction, per-image
+// terms and weight penalty as graphs. PrimalModel, DualModel and the ResNet
+// denoiser of Fig. 19 (ResNetModel) regress images (squared error, PSNR);
+// the classifier head of Fig. 18 (ClassifierHead), trained on a frozen
+// denoiser's outputs, classifies them (cross-entropy against one-hot
+// labels, OneHotTargets; accuracy). Trainer steps and evaluates any of them
+// without asking which it is, and package training runs the one training
+// loop.
 //
 // # The dual is a relaxation, not an equivalent
 //

@@ -36,6 +36,9 @@ func (d *DualModel) Config() Config { return d.cfg }
 // Kind implements Network.
 func (d *DualModel) Kind() string { return string(Dual) }
 
+// Task implements Network: a denoiser regresses the clean images.
+func (d *DualModel) Task() Task { return Regression }
+
 // Channels implements Network.
 func (d *DualModel) Channels() (in, out int) { return d.cfg.Channels, d.cfg.Outputs() }
 
@@ -216,7 +219,7 @@ func (d *DualModel) Terms(store *model.Store, noisy, clean *Node, countViolation
 	y := Patches(noisy, d.cfg.M)
 	g := gateActivations(y, gates)
 	se := channelMajorSquaredError(DualForward(y, gateMasks(g, d.cfg.Lambda), w, wPrime), clean)
-	terms := ImageTerms{SquaredError: se}
+	terms := ImageTerms{Data: se}
 	perImage := func(x *Node) *Node { return ReduceSum(Reshape(x, n, -1), 1) }
 	negS := signRegions(g, d.cfg.Lambda, -1)
 	for _, branch := range []*Node{w, wPrime} {

@@ -3,6 +3,7 @@ package stcnn_test
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/convexst/stcnn/internal/testutil"
@@ -133,6 +134,27 @@ func checkFiniteDifferences(t *testing.T, net stcnn.Network, store *model.Store,
 		}
 		if rel := math.Sqrt(num / den); rel > 1e-6 {
 			t.Errorf("%s: relative gradient error %.3g > 1e-6", v.Name(), rel)
+		}
+	}
+}
+
+// refusedBatch is a batch (inputs, targets) that Trainer must refuse, with
+// what its error mentions.
+type refusedBatch struct {
+	name         string
+	noisy, clean *datasets.Images
+	want         string
+}
+
+// checkRefused checks that Step and Evaluate both refuse every batch.
+func checkRefused(t *testing.T, tr *stcnn.Trainer, batches []refusedBatch) {
+	t.Helper()
+	for _, b := range batches {
+		if _, err := tr.Step(b.noisy, b.clean); err == nil || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("%s: Step error %v, want it to mention %q", b.name, err, b.want)
+		}
+		if _, err := tr.Evaluate(b.noisy, b.clean); err == nil || !strings.Contains(err.Error(), b.want) {
+			t.Errorf("%s: Evaluate error %v, want it to mention %q", b.name, err, b.want)
 		}
 	}
 }

@@ -7,12 +7,23 @@ import (
 	"github.com/convexst/stcnn/datasets"
 )
 
-// Metrics are the quantities the paper reports, on one data set.
+// Metrics are the quantities the paper reports, on one data set. Which
+// apply depends on the network's Task: SquaredError, PSNR and RLNE are a
+// Regression network's (zero, not measured, for a classifier), CrossEntropy
+// and Accuracy a Classification network's (zero and left out of the JSON
+// for a denoiser).
 type Metrics struct {
-	// Objective is SquaredError + Regularizer + Rho*Hinge (eq. 21 or 22 with the hinge).
+	// Objective is the data term (SquaredError or CrossEntropy) + Regularizer
+	// + Rho*Hinge (eq. 21 or 22 with the hinge).
 	Objective float64 `json:"objective"`
 	// SquaredError is (1/N) sum_n ||f(Y_n) - X_n||^2.
 	SquaredError float64 `json:"squared_error"`
+	// CrossEntropy is (1/N) sum_n -log softmax(z_n)[label_n], for the logits
+	// z_n = f(Y_n) of a classifier.
+	CrossEntropy float64 `json:"cross_entropy,omitempty"`
+	// Accuracy is the fraction of images whose largest logit is their label
+	// (a classifier).
+	Accuracy float64 `json:"accuracy,omitempty"`
 	// Regularizer is the weight penalty.
 	Regularizer float64 `json:"regularizer"`
 	// Hinge is (1/N) sum_n of the hinge penalty, before the factor rho (dual).

@@ -17,16 +17,39 @@ type Initializer interface {
 	Sample(rng *rand.Rand, dtype dtypes.DType, fanIn int, dims ...int) (*tensors.Tensor, error)
 }
 
+// Task is what a network's targets are; it decides the data term of the
+// objective, how Trainer checks a batch, and which metrics it reports.
+type Task string
+
+const (
+	// Regression: the targets are images of the inputs' height and width
+	// with the network's output channels (the clean images of a denoiser,
+	// the values of a 1-D toy); the data term is the squared error
+	// e_n = ||f(Y_n) - X_n||^2, and the metrics include PSNR and RLNE.
+	Regression Task = "regression"
+	// Classification: the targets are one-hot class vectors t_n, stored as
+	// 1 x 1 images with one channel per class (OneHotTargets), and f(Y_n)
+	// are the logits z_n; the data term is the cross-entropy
+	// e_n = -sum_k t_nk log softmax(z_n)_k, and the metric is the accuracy.
+	// Such a network has no squared error, PSNR or RLNE.
+	Classification Task = "classification"
+)
+
 // ImageTerms are per-image sums, the parts of an objective that add up over
 // images (so they can be accumulated over chunks of a batch).
 type ImageTerms struct {
-	// SquaredError is [N]: sum over pixels and channels of (f(Y) - X)^2.
-	SquaredError *Node
-	// Hinge is [N]: the summed hinge penalty (dual), zeros for the primal.
+	// Data is [N]: the data term e_n of the network's Task, the squared
+	// error summed over pixels and channels (Regression) or the
+	// cross-entropy against the one-hot target (Classification).
+	Data *Node
+	// Hinge is [N]: the summed hinge penalty (dual), zeros otherwise.
 	Hinge *Node
 	// Violations is [N]: how many sign constraints are violated (dual),
-	// zeros for the primal; nil unless asked for.
+	// zeros otherwise; nil unless measurements are asked for.
 	Violations *Node
+	// Correct is [N]: 1 where the largest logit is the target's class, else
+	// 0 (Classification only, when measurements are asked for); nil otherwise.
+	Correct *Node
 }
 
 // Penalties are the weights of an objective's penalty terms that Trainer
@@ -42,13 +65,17 @@ type Penalties struct {
 
 // Network is a trainable model whose variables live in a model.Store under
 // its own scope: the primal (eq. 21) and dual (eq. 22) ST-CNNs, the ResNet
-// denoiser of Fig. 19. Trainer, training.Run and every figure handle
-// networks only through this interface, so none of them asks which kind a
-// network is.
+// denoiser of Fig. 19, the classifier head of Fig. 18. Trainer,
+// training.Run and every figure handle networks only through this
+// interface, so none of them asks which kind a network is.
 type Network interface {
-	// Kind names the network ("primal", "dual", "resnet") in messages and labels.
+	// Kind names the network ("primal", "dual", "resnet", "classifier") in
+	// messages and labels.
 	Kind() string
-	// Channels are the input and output channels of the images.
+	// Task says what the targets are and so which data term and metrics apply.
+	Task() Task
+	// Channels are the input channels of the images and the output
+	// channels of f(Y) (the classes of a classifier).
 	Channels() (in, out int)
 	// DType is the floating-point type of the variables and graphs.
 	DType() dtypes.DType
@@ -67,11 +94,15 @@ type Network interface {
 	// right shapes (e.g. after loading a checkpoint, which does not record
 	// which variables are trainable) and marks exactly the trainable ones.
 	Restore(store *model.Store) error
-	// Predict builds f(Y) for noisy images [N, H, W, C]; the output is [N, H, W, C_out].
+	// Predict builds f(Y) for noisy images [N, H, W, C]; the output is
+	// [N, H, W, C_out] (Regression) or the logits [N, 1, 1, classes]
+	// (Classification).
 	Predict(store *model.Store, noisy *Node) *Node
-	// Terms builds the per-image squared error and (dual) hinge terms, and
-	// when countViolations is set the per-image count of violated constraints.
-	Terms(store *model.Store, noisy, clean *Node, countViolations bool) ImageTerms
+	// Terms builds the per-image data term and (dual) hinge terms of inputs
+	// and targets, and when measure is set the per-image measurements of an
+	// evaluation: the count of violated constraints and, for a classifier,
+	// the correct predictions.
+	Terms(store *model.Store, noisy, clean *Node, measure bool) ImageTerms
 	// Regularizer builds the weight penalty of the objective.
 	Regularizer(store *model.Store, g *Graph) *Node
 }
@@ -162,10 +193,11 @@ func channelMajorSquaredError(out, clean *Node) *Node {
 }
 
 // Objective builds the full objective on one batch, the quantity Trainer
-// minimises: (1/N) sum_n e_n + R + rho (1/N) sum_n h_n.
+// minimises: (1/N) sum_n e_n + R + rho (1/N) sum_n h_n, with e_n the data
+// term of the network's Task.
 func Objective(store *model.Store, net Network, noisy, clean *Node) *Node {
 	terms := net.Terms(store, noisy, clean, false)
 	n := float64(noisy.Shape().Dim(0))
-	data := DivScalar(Add(ReduceAllSum(terms.SquaredError), MulScalar(ReduceAllSum(terms.Hinge), net.Penalties().Rho)), n)
+	data := DivScalar(Add(ReduceAllSum(terms.Data), MulScalar(ReduceAllSum(terms.Hinge), net.Penalties().Rho)), n)
 	return Add(data, net.Regularizer(store, noisy.Graph()))
 }

@@ -37,6 +37,9 @@ func (p *PrimalModel) Config() Config { return p.cfg }
 // Kind implements Network.
 func (p *PrimalModel) Kind() string { return string(Primal) }
 
+// Task implements Network: a denoiser regresses the clean images.
+func (p *PrimalModel) Task() Task { return Regression }
+
 // Channels implements Network.
 func (p *PrimalModel) Channels() (in, out int) { return p.cfg.Channels, p.cfg.Outputs() }
 
@@ -101,7 +104,7 @@ func (p *PrimalModel) Terms(store *model.Store, noisy, clean *Node, countViolati
 	v := scope.GetVariable("v").NodeValue(noisy.Graph())
 	out := primalOutput(Patches(noisy, p.cfg.M), u, v, p.cfg.Lambda, p.cfg.activation())
 	se := channelMajorSquaredError(out, clean)
-	terms := ImageTerms{SquaredError: se, Hinge: ZerosLike(se)}
+	terms := ImageTerms{Data: se, Hinge: ZerosLike(se)}
 	if countViolations {
 		terms.Violations = ZerosLike(se)
 	}

@@ -104,6 +104,9 @@ func (r *ResNetModel) ResNetConfig() ResNetConfig { return r.cfg }
 // Kind implements Network.
 func (r *ResNetModel) Kind() string { return "resnet" }
 
+// Task implements Network: a denoiser regresses the clean images.
+func (r *ResNetModel) Task() Task { return Regression }
+
 // Channels implements Network: the same C channels in and out.
 func (r *ResNetModel) Channels() (in, out int) { return r.cfg.Channels, r.cfg.Channels }
 
@@ -219,7 +222,7 @@ func hiddenPatches(x *Node, m int) *Node {
 // violation terms are zero (there are no constraints).
 func (r *ResNetModel) Terms(store *model.Store, noisy, clean *Node, countViolations bool) ImageTerms {
 	se := perImageSum(Square(Sub(r.Predict(store, noisy), clean)))
-	terms := ImageTerms{SquaredError: se, Hinge: ZerosLike(se)}
+	terms := ImageTerms{Data: se, Hinge: ZerosLike(se)}
 	if countViolations {
 		terms.Violations = ZerosLike(se)
 	}

@@ -22,7 +22,9 @@ type GradientOptimizer interface {
 	UpdateGraphWithGradients(scope *model.Scope, grads []*Node, lossDType dtypes.DType)
 }
 
-// Trainer runs optimisation steps and evaluations of one network.
+// Trainer runs optimisation steps and evaluations of one network, of
+// either Task: e_n below is the network's data term (squared error or
+// cross-entropy, see Task).
 //
 // A step over a batch of N images splits the batch into equal chunks whose
 // largest intermediate holds at most MaxChunkElements values, computes the
@@ -89,13 +91,13 @@ func (t *Trainer) gradGraph(_ *model.Scope, inputs []*Node) []*Node {
 	noisy, clean, invN := inputs[0], inputs[1], inputs[2]
 	readVariablesAtEachCall(t.store, noisy.Graph())
 	terms := t.net.Terms(t.store, noisy, clean, false)
-	se, hinge := ReduceAllSum(terms.SquaredError), ReduceAllSum(terms.Hinge)
-	loss := Mul(invN, Add(se, MulScalar(hinge, t.net.Penalties().Rho)))
+	e, hinge := ReduceAllSum(terms.Data), ReduceAllSum(terms.Hinge)
+	loss := Mul(invN, Add(e, MulScalar(hinge, t.net.Penalties().Rho)))
 	nodes := make([]*Node, len(t.trainable))
 	for i, v := range t.trainable {
 		nodes[i] = v.NodeValue(noisy.Graph())
 	}
-	return append([]*Node{se, hinge}, Gradient(loss, nodes...)...)
+	return append([]*Node{e, hinge}, Gradient(loss, nodes...)...)
 }
 
 // applyGraph: inputs the data gradients; adds the penalty's gradient and
@@ -117,11 +119,17 @@ func (t *Trainer) applyGraph(scope *model.Scope, grads []*Node) []*Node {
 	return []*Node{reg}
 }
 
-// evalGraph: outputs per-image squared error, hinge, ||x||^2 and violations.
+// evalGraph: outputs per-image data term, hinge, violations and, for
+// Regression, ||x||^2 (for RLNE) or, for Classification, the correct
+// predictions.
 func (t *Trainer) evalGraph(_ *model.Scope, noisy, clean *Node) []*Node {
 	readVariablesAtEachCall(t.store, noisy.Graph())
 	terms := t.net.Terms(t.store, noisy, clean, true)
-	return []*Node{terms.SquaredError, terms.Hinge, perImageSum(Square(clean)), terms.Violations}
+	last := perImageSum(Square(clean))
+	if t.net.Task() == Classification {
+		last = terms.Correct
+	}
+	return []*Node{terms.Data, terms.Hinge, terms.Violations, last}
 }
 
 // chunks splits n images into equal-sized contiguous ranges within the memory bound.
@@ -129,9 +137,10 @@ func (t *Trainer) chunks(n, pixels int) [][2]int {
 	return ChunkRanges(n, pixels, t.net.HiddenWidth(), t.maxChunk)
 }
 
-// StepResult reports the objective of the batch at the weights before the step.
+// StepResult reports the objective of the batch at the weights before the
+// step: Data is (1/N) sum_n e_n, the data term of the network's Task.
 type StepResult struct {
-	Objective, SquaredError, Regularizer, Hinge float64
+	Objective, Data, Regularizer, Hinge float64
 }
 
 // Step performs one optimiser step on the batch (noisy, clean).
@@ -144,7 +153,7 @@ func (t *Trainer) Step(noisy, clean *datasets.Images) (StepResult, error) {
 	}
 	dt := t.net.DType()
 	invN := scalarTensor(1/float64(noisy.N), dt)
-	var se, hinge float64
+	var e, hinge float64
 	var acc []*tensors.Tensor
 	for _, ch := range t.chunks(noisy.N, noisy.H*noisy.W) {
 		y, x, err := chunkTensors(noisy, clean, ch, dt)
@@ -155,7 +164,7 @@ func (t *Trainer) Step(noisy, clean *datasets.Images) (StepResult, error) {
 		if err != nil {
 			return StepResult{}, fmt.Errorf("stcnn: gradient step: %w", err)
 		}
-		se += scalarOf(out[0])
+		e += scalarOf(out[0])
 		hinge += scalarOf(out[1])
 		if acc, err = addTensors(acc, out[2:]); err != nil {
 			return StepResult{}, err
@@ -173,21 +182,22 @@ func (t *Trainer) Step(noisy, clean *datasets.Images) (StepResult, error) {
 		return StepResult{}, fmt.Errorf("stcnn: optimiser update: %w", err)
 	}
 	n := float64(noisy.N)
-	r := StepResult{SquaredError: se / n, Hinge: hinge / n, Regularizer: scalarOf(out[0])}
-	r.Objective = r.SquaredError + r.Regularizer + t.net.Penalties().Rho*r.Hinge
+	r := StepResult{Data: e / n, Hinge: hinge / n, Regularizer: scalarOf(out[0])}
+	r.Objective = r.Data + r.Regularizer + t.net.Penalties().Rho*r.Hinge
 	if math.IsNaN(r.Objective) || math.IsInf(r.Objective, 0) {
 		return r, fmt.Errorf("stcnn: objective became %v", r.Objective)
 	}
 	return r, nil
 }
 
-// Evaluate computes Metrics of the network on (noisy, clean).
+// Evaluate computes Metrics of the network on (noisy, clean): inputs and
+// targets, one-hot classes for a Classification network.
 func (t *Trainer) Evaluate(noisy, clean *datasets.Images) (Metrics, error) {
 	if err := CheckPair(noisy, clean, t.net); err != nil {
 		return Metrics{}, err
 	}
 	dt := t.net.DType()
-	var se, hinge, cleanSq, viol []float64
+	var e, hinge, viol, last []float64
 	for _, ch := range t.chunks(noisy.N, noisy.H*noisy.W) {
 		y, x, err := chunkTensors(noisy, clean, ch, dt)
 		if err != nil {
@@ -203,31 +213,45 @@ func (t *Trainer) Evaluate(noisy, clean *datasets.Images) (Metrics, error) {
 				return Metrics{}, err
 			}
 		}
-		se, hinge = append(se, parts[0]...), append(hinge, parts[1]...)
-		cleanSq, viol = append(cleanSq, parts[2]...), append(viol, parts[3]...)
+		e, hinge = append(e, parts[0]...), append(hinge, parts[1]...)
+		viol, last = append(viol, parts[2]...), append(last, parts[3]...)
 	}
 	regOut, err := t.regExec.Exec()
 	if err != nil {
 		return Metrics{}, fmt.Errorf("stcnn: evaluation: %w", err)
 	}
 	pen := t.net.Penalties()
-	m := ImageMetrics(se, cleanSq, clean.H*clean.W*clean.C)
+	var m Metrics
+	var data float64
+	if t.net.Task() == Classification {
+		m = Metrics{CrossEntropy: mean(e), Accuracy: mean(last), Images: len(e)}
+		data = m.CrossEntropy
+	} else {
+		m = ImageMetrics(e, last, clean.H*clean.W*clean.C)
+		data = m.SquaredError
+	}
 	m.Regularizer = scalarOf(regOut[0])
 	m.Hinge = mean(hinge)
 	if pen.Constraints > 0 {
 		m.ViolatedFraction = mean(viol) / float64(noisy.H*noisy.W*pen.Constraints)
 	}
-	m.Objective = m.SquaredError + m.Regularizer + pen.Rho*m.Hinge
+	m.Objective = data + m.Regularizer + pen.Rho*m.Hinge
 	return m, nil
 }
 
 // CheckPair checks that noisy and clean are a batch of net: the same
-// number and size of images, with net's input and output channels.
+// number of images, with net's input and output channels, and targets of
+// the inputs' size (Regression) or 1 x 1 (Classification, one-hot classes).
 func CheckPair(noisy, clean *datasets.Images, net Network) error {
 	if noisy == nil || clean == nil {
 		return errors.New("stcnn: nil images")
 	}
-	if noisy.N != clean.N || noisy.H != clean.H || noisy.W != clean.W {
+	if net.Task() == Classification {
+		if noisy.N != clean.N || clean.H != 1 || clean.W != 1 {
+			return fmt.Errorf("stcnn: %d images but targets of %dx%dx%dx%d: a classifier's targets are N x 1 x 1 x classes (OneHotTargets)",
+				noisy.N, clean.N, clean.H, clean.W, clean.C)
+		}
+	} else if noisy.N != clean.N || noisy.H != clean.H || noisy.W != clean.W {
 		return fmt.Errorf("stcnn: noisy images are %dx%dx%dx%d but clean images are %dx%dx%dx%d",
 			noisy.N, noisy.H, noisy.W, noisy.C, clean.N, clean.H, clean.W, clean.C)
 	}

@@ -103,22 +103,11 @@ func TestTrainerErrors(t *testing.T) {
 	}
 	grey, rgb := tinyImages(2, 4, 4, 1, 1), tinyImages(2, 4, 4, 3, 1)
 	other := tinyImages(3, 4, 4, 1, 1)
-	for _, tc := range []struct {
-		name         string
-		noisy, clean *datasets.Images
-		want         string
-	}{
+	checkRefused(t, tr, []refusedBatch{
 		{"channel mismatch", rgb, rgb, "3 channels"},
 		{"shape mismatch", grey, other, "noisy images are 2x4x4x1"},
 		{"nil", nil, grey, "nil images"},
-	} {
-		if _, err := tr.Step(tc.noisy, tc.clean); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: Step error %v, want it to mention %q", tc.name, err, tc.want)
-		}
-		if _, err := tr.Evaluate(tc.noisy, tc.clean); err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%s: Evaluate error %v, want it to mention %q", tc.name, err, tc.want)
-		}
-	}
+	})
 	if _, err := stcnn.NewTrainer(backend(t), model.NewStore(), net, opt, 0); err == nil {
 		t.Error("NewTrainer accepted a store without variables")
 	}

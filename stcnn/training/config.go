@@ -1,5 +1,6 @@
 // Package training runs and records the training of a network (an ST-CNN,
-// primal or dual, or the ResNet of Fig. 19): a run configuration holding
+// primal or dual, the ResNet of Fig. 19, or the classifier head of Fig.
+// 18 on images and one-hot labels handed in): a run configuration holding
 // every setting (validated once, by Run or LoadConfig), data preparation
 // (seeded subsets and noise, or images handed in), epochs of seeded
 // mini-batches, evaluation at a chosen cadence (EvaluateWeights for weights
@@ -30,8 +31,9 @@ import (
 )
 
 // Dataset names. Given is a data set handed to Run in Options.Data (e.g.
-// the five samples of a 1-D toy): it is never loaded, and its images may
-// have any number of channels.
+// the five samples of a 1-D toy, or a classifier's images and one-hot
+// targets): it is never loaded, and its images may have any number of
+// channels.
 const (
 	MNIST   = "mnist"
 	CIFAR10 = "cifar10"
@@ -43,11 +45,17 @@ type Config struct {
 	// Name labels the run in histories and figures.
 	Name string `json:"name,omitempty"`
 	// Model is the ST-CNN: kind, K or P, m, lambda, beta, rho, gates,
-	// dtype. It is empty when ResNet is set.
+	// dtype. It is empty when ResNet or Classifier is set.
 	Model stcnn.Config `json:"model,omitzero"`
 	// ResNet, when set, makes the network the ResNet denoiser of Fig. 19
 	// instead of an ST-CNN.
 	ResNet *stcnn.ResNetConfig `json:"resnet,omitempty"`
+	// Classifier, when set, makes the network the classifier head of Fig.
+	// 18 (stcnn.ClassifierHead) instead of an ST-CNN. Its data set is
+	// "given": the images to classify in Data.TrainNoisy and TestNoisy, the
+	// labels as one-hot targets (stcnn.OneHotTargets) in TrainClean and
+	// TestClean.
+	Classifier *stcnn.ClassifierSpec `json:"classifier,omitempty"`
 	// Optimizer is one of optimizers.Names(); Hyperparams are its settings
 	// (PyTorch's defaults where zero, see optimizers.DefaultHyperparams).
 	Optimizer   string                 `json:"optimizer"`
@@ -135,19 +143,26 @@ func DefaultConfig(kind stcnn.ModelKind) Config {
 }
 
 // NewNetwork returns the network the configuration trains: the ResNet
-// when ResNet is set, else the ST-CNN of Model. It is the one place that
-// picks a network by its configuration.
+// when ResNet is set, the classifier head when Classifier is set, else the
+// ST-CNN of Model. It is the one place that picks a network by its
+// configuration.
 func (c Config) NewNetwork() (stcnn.Network, error) {
-	if c.ResNet != nil {
+	switch {
+	case c.ResNet != nil:
 		return stcnn.NewResNet(*c.ResNet)
+	case c.Classifier != nil:
+		return c.Classifier.New()
 	}
 	return stcnn.New(c.Model)
 }
 
 // channels is the input channels of the configured network.
 func (c Config) channels() int {
-	if c.ResNet != nil {
+	switch {
+	case c.ResNet != nil:
 		return c.ResNet.Channels
+	case c.Classifier != nil:
+		return c.Classifier.Channels
 	}
 	return c.Model.Channels
 }
@@ -158,15 +173,30 @@ func (c Config) Validate() error {
 	bad := func(field, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("training: config field %q: %s", field, fmt.Sprintf(format, args...)))
 	}
-	if c.ResNet != nil {
+	switch {
+	case c.ResNet != nil && c.Classifier != nil:
+		bad("classifier", "must be empty when resnet is set (one network per run)")
+	case c.ResNet != nil:
 		if err := c.ResNet.Validate(); err != nil {
 			errs = append(errs, err)
 		}
 		if c.Model != (stcnn.Config{}) {
 			bad("model", "must be empty when resnet is set (the network is the ResNet)")
 		}
-	} else if err := c.Model.Validate(); err != nil {
-		errs = append(errs, err)
+	case c.Classifier != nil:
+		if _, err := c.Classifier.New(); err != nil {
+			errs = append(errs, err)
+		}
+		if c.Model != (stcnn.Config{}) {
+			bad("model", "must be empty when classifier is set (the network is the classifier head)")
+		}
+		if c.Dataset != Given {
+			bad("dataset", "a classifier is trained on images and one-hot labels handed in Options.Data: want %q, got %q", Given, c.Dataset)
+		}
+	default:
+		if err := c.Model.Validate(); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := optimizers.Check(c.Optimizer, c.Hyperparams); err != nil {
 		bad("optimizer", "%v", err)
@@ -219,7 +249,7 @@ func (c Config) Validate() error {
 	if c.MaxChunkElements < 0 {
 		bad("max_chunk_elements", "must be >= 0 (0: the default), got %d", c.MaxChunkElements)
 	}
-	if c.MeasureGap && (c.ResNet != nil || c.Model.Model != stcnn.Dual) {
+	if c.MeasureGap && (c.ResNet != nil || c.Classifier != nil || c.Model.Model != stcnn.Dual) {
 		bad("measure_gap", "only a dual network has a gap to measure")
 	}
 	if len(errs) == 0 {

@@ -7,7 +7,10 @@ import (
 	"github.com/convexst/stcnn/datasets"
 )
 
-// Data are the clean and noisy training and test images of a run.
+// Data are the clean and noisy training and test images of a run: the
+// network's inputs (Noisy) and targets (Clean). For a run of "given" data
+// they are whatever the network maps and fits: the five samples of a 1-D
+// toy, or a classifier's images and one-hot labels (stcnn.OneHotTargets).
 type Data struct {
 	TrainClean, TrainNoisy *datasets.Images
 	TestClean, TestNoisy   *datasets.Images

@@ -27,8 +27,11 @@ type Record struct {
 
 // History is the sequence of evaluations of a run.
 type History struct {
-	Name    string   `json:"name"`
-	Records []Record `json:"records"`
+	Name string `json:"name"`
+	// Task is the network's (stcnn.Network.Task): it says which metrics of
+	// the records apply (a classifier has accuracy, no PSNR).
+	Task    stcnn.Task `json:"task,omitempty"`
+	Records []Record   `json:"records"`
 	// Changes are the settings a resumed run changed (those that do not
 	// alter the result, e.g. more epochs), each with where it took effect.
 	Changes []Change `json:"changes,omitempty"`
@@ -87,12 +90,28 @@ var csvHeader = []string{"epoch", "step", "train_objective", "train_squared_erro
 	"test_psnr", "test_rlne", "train_gap", "train_gap_relative", "test_gap", "test_gap_relative",
 	"learning_rate", "wall_seconds"}
 
-// CSV renders the history, one row per record.
+// classifierCSVHeader are the columns of a classifier's history: it has
+// cross-entropy and accuracy where a denoiser has squared error, PSNR and
+// RLNE, and neither hinge nor gap.
+var classifierCSVHeader = []string{"epoch", "step", "train_objective", "train_cross_entropy", "train_regularizer",
+	"train_accuracy", "test_objective", "test_cross_entropy", "test_accuracy", "learning_rate", "wall_seconds"}
+
+// CSV renders the history, one row per record, with the columns of its Task.
 func (h History) CSV() []byte {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	_ = w.Write(csvHeader)
 	f := func(v float64) string { return strconv.FormatFloat(v, 'g', 10, 64) }
+	if h.Task == stcnn.Classification {
+		_ = w.Write(classifierCSVHeader)
+		for _, r := range h.Records {
+			_ = w.Write([]string{strconv.Itoa(r.Epoch), strconv.Itoa(r.Step), f(r.Train.Objective), f(r.Train.CrossEntropy),
+				f(r.Train.Regularizer), f(r.Train.Accuracy), f(r.Test.Objective), f(r.Test.CrossEntropy), f(r.Test.Accuracy),
+				f(r.LearningRate), f(r.WallSeconds)})
+		}
+		w.Flush()
+		return buf.Bytes()
+	}
+	_ = w.Write(csvHeader)
 	for _, r := range h.Records {
 		gap := func(g *stcnn.Gap) (string, string) {
 			if g == nil {

@@ -56,6 +56,12 @@ func (c Config) EstimateMemory() MemoryEstimate {
 		d = mm * max(wd, ch)
 		trainable = mm*ch*wd + float64(2*r.Blocks)*mm*wd*wd + wd*ch
 		width = d
+	} else if h := c.Classifier; h != nil {
+		// Its images are given, not loaded: only its variables W, b are estimated.
+		b = float64(stcnn.Config{DType: h.Head.DType}.GoMLXDType().Size())
+		if head, err := h.New(); err == nil {
+			trainable = float64((head.Features() + 1) * h.Head.Classes)
+		}
 	} else if m.Model == stcnn.Dual {
 		p := float64(m.P)
 		fixed, trainable, width = p*d, 2*p*out*d, p*out

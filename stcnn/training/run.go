@@ -188,6 +188,7 @@ func Run(cfg Config, opts Options) (*Result, error) {
 		return nil, err
 	}
 	res.Trainer = tr
+	res.History.Task = net.Task()
 	r := &runner{cfg: cfg, opts: opts, res: res, tr: tr}
 	if saved != nil {
 		r.wall0 = saved.WallSeconds

@@ -155,6 +155,11 @@ func TestNaNStopsWithStepAndVariable(t *testing.T) {
 	t.Log(msg)
 }
 
+// classifierSpec is the default head on 28 x 28 grey images.
+func classifierSpec() *stcnn.ClassifierSpec {
+	return &stcnn.ClassifierSpec{Head: stcnn.DefaultClassifierConfig(), Height: 28, Width: 28, Channels: 1}
+}
+
 func TestConfigValidateAndJSON(t *testing.T) {
 	ok := tinyConfig(stcnn.Dual, "adam")
 	for _, tc := range []struct {
@@ -170,6 +175,19 @@ func TestConfigValidateAndJSON(t *testing.T) {
 		{"zero batch", `"batch_size"`, func(c *training.Config) { c.BatchSize = 0 }},
 		{"gap on primal", `"measure_gap"`, func(c *training.Config) { c.Model = stcnn.DefaultConfig(stcnn.Primal, 1); c.MeasureGap = true }},
 		{"bad init", `"init"`, func(c *training.Config) { c.Init = initializers.Spec{Kind: "ones"} }},
+		{"classifier loads no data", `"dataset": a classifier`, func(c *training.Config) {
+			c.Model, c.Classifier = stcnn.Config{}, classifierSpec()
+		}},
+		{"classifier and model", `"model": must be empty when classifier`, func(c *training.Config) {
+			c.Dataset, c.Classifier = training.Given, classifierSpec()
+		}},
+		{"classifier image size", `"pool"`, func(c *training.Config) {
+			c.Model, c.Dataset, c.Classifier = stcnn.Config{}, training.Given, classifierSpec()
+			c.Classifier.Height = 30
+		}},
+		{"gap on classifier", `"measure_gap"`, func(c *training.Config) {
+			c.Model, c.Dataset, c.Classifier, c.MeasureGap = stcnn.Config{}, training.Given, classifierSpec(), true
+		}},
 	} {
 		c := ok
 		tc.edit(&c)
