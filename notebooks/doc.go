@@ -5,7 +5,7 @@
 //	01_toys_st_matrix.ipynb     toy examples and the soft-thresholding-as-matrix idea (Figs. 1, 4-7)
 //	02_relu_vs_st.ipynb         ReLU against soft-thresholding (Fig. 2)
 //	03_mnist_optimizers.ipynb   MNIST: optimisers and initialisations (Figs. 9-10)
-//	04_mnist_gap.ipynb          MNIST: noise levels, the duality gap and Table I (Figs. 11-12)
+//	04_mnist_gap.ipynb          MNIST: noise levels, the duality gap and Table I (Figs. 11-12), the convex side
 //	05_cifar10.ipynb            CIFAR-10 (Figs. 13-17, Table II)
 //	06_classification.ipynb     classification and ResNet (Figs. 18-19)
 //

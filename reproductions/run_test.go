@@ -187,6 +187,7 @@ func TestRunAllAndReport(t *testing.T) {
 		"| good | claim of good | measured good | yes | quick |",
 		"| good2 | claim of good2 | measured good2 | yes | paper |",
 		"## Figure good2: metrics",
+		reproductions.ConvexSectionHeading,
 	} {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)

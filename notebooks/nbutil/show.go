@@ -55,13 +55,19 @@ func MarkdownTable(header []string, rows [][]string) string {
 // text (what a text-only viewer, a diff or a log of the executed notebook
 // reads). Printing it to standard output as well would show it twice.
 func ShowTable(header []string, rows [][]string) {
+	ShowMarkdownText(MarkdownTable(header, rows))
+}
+
+// ShowMarkdownText displays Markdown that holds tables (a library's
+// report, such as package convex's tables) once, as ShowTable does: one
+// display output with the text as Markdown and as plain text.
+func ShowMarkdownText(md string) {
 	if !gonbui.IsNotebook {
 		return
 	}
-	t := MarkdownTable(header, rows)
 	gonbui.SendData(&protocol.DisplayData{Data: map[protocol.MIMEType]any{
-		protocol.MIMETextMarkdown: t,
-		protocol.MIMETextPlain:    t,
+		protocol.MIMETextMarkdown: md,
+		protocol.MIMETextPlain:    md,
 	}})
 }
 

@@ -8,8 +8,21 @@
 // starts.
 //
 // Every experiment is a function returning typed results; WriteMarkdown
-// writes them as one Markdown section. Settings are chosen per scale
-// (SettingsFor) and recorded with the results.
+// writes them as one Markdown section (CertifiedTable, RhoTable and
+// RebuildTables each table alone). Settings are chosen per scale
+// (SettingsFor) and recorded with the results. Measured returns the tables
+// measured at the quick and paper sizes (RESULTS.md beside this file),
+// which reproduce's report and notebook 04 show.
+//
+// What the numbers can and cannot say about the paper (package stcnn, "The
+// dual is a relaxation, not an equivalent"): with every gate available and
+// one output channel, each primal neuron is a dual unit with the same output
+// and no larger penalty, so the full dual's optimum lower-bounds the
+// primal's. The converse, the paper's zero-gap claim (Theorem 2), fails
+// for lambda > 0: a dual unit whose filter is not parallel to its gate is
+// no soft-thresholding neuron, so a primal rebuilt from a dual solution can
+// stay above the dual optimum whatever the solver, as eq. 47's rebuild
+// measurably does. With P sampled gates the dual is not even a lower bound.
 package convex
 
 import (
