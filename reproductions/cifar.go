@@ -211,14 +211,21 @@ type cifarCurve struct {
 	TestDualNoHinge           []float64
 }
 
+// cifarCurveOf reads a history into series. The CIFAR-10 runs measure the
+// test metrics at every evaluation (cifarSettings sets no
+// training.Config.TestAndGapEvery: their 400 test images cost little next
+// to the 3000 training images evaluated anyway), so the test series align
+// with Epoch; a run without test images (Fig. 13) has none.
 func cifarCurveOf(h training.History) cifarCurve {
 	c := cifarCurve{Name: h.Name}
 	for _, r := range h.Records {
 		c.Epoch = append(c.Epoch, float64(r.Epoch))
 		c.TrainObjective = append(c.TrainObjective, r.Train.Objective)
-		c.TestObjective = append(c.TestObjective, r.Test.Objective)
 		c.TrainPSNR = append(c.TrainPSNR, r.Train.PSNR)
-		c.TestPSNR = append(c.TestPSNR, r.Test.PSNR)
+		if r.Test != nil {
+			c.TestObjective = append(c.TestObjective, r.Test.Objective)
+			c.TestPSNR = append(c.TestPSNR, r.Test.PSNR)
+		}
 		if r.TrainGap != nil {
 			c.TrainRebuilt = append(c.TrainRebuilt, r.TrainGap.Primal)
 			c.TrainDualNoHinge = append(c.TrainDualNoHinge, r.TrainGap.Dual)

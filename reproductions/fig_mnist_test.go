@@ -237,6 +237,9 @@ func TestMNISTSettings(t *testing.T) {
 		if sc == reproductions.Paper && (s.TrainSize != 600 || s.TestSize != 10000 || s.K != 512 || s.P != 8000 || s.Model.M != 3) {
 			t.Errorf("paper scale: %+v", s)
 		}
+		if want := map[reproductions.Scale]int{reproductions.Paper: s.Epochs}[sc]; s.TestAndGapEvery != want {
+			t.Errorf("%s: test metrics and gaps every %d epochs, want %d (paper: only at the end)", sc, s.TestAndGapEvery, want)
+		}
 		if len(s.Sigmas) != 3 || s.Sigma != 0.25 {
 			t.Errorf("%s: sigmas %v, sigma %v", sc, s.Sigmas, s.Sigma)
 		}

@@ -114,8 +114,18 @@ func LinePlot(title, xLabel, yLabel string, logY bool, series ...Series) (*plot.
 		l.Width = vg.Points(linePoints)
 		l.Dashes = patterns[i]
 		p.Add(l)
+		thumbs := []plot.Thumbnailer{l}
+		if len(pts) == 1 { // a line needs two points: mark a lone one (e.g. a value measured only at the end)
+			sc, err := plotter.NewScatter(pts)
+			if err != nil {
+				return nil, fmt.Errorf("reproductions: series %q: %w", s.Label, err)
+			}
+			sc.GlyphStyle.Color, sc.GlyphStyle.Radius = colors[i], vg.Points(3)
+			p.Add(sc)
+			thumbs = append(thumbs, sc)
+		}
 		if s.Label != "" {
-			p.Legend.Add(s.Label, l)
+			p.Legend.Add(s.Label, thumbs...)
 		}
 	}
 	fitLimits(p, series, logY)

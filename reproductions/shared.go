@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/convexst/stcnn/stcnn"
 	"github.com/convexst/stcnn/stcnn/training"
 )
 
@@ -39,7 +40,8 @@ func NewShared(runsDir string) *Shared {
 
 // train returns the run of cfg on data (data must be training.LoadData's
 // for cfg): from env.Shared when the configuration was trained before,
-// else trained now with training.Run.
+// else trained now with training.Run. The last record of the run it
+// returns has test metrics whenever cfg has test images.
 func (e Env) train(cfg training.Config, data *training.Data) (*training.Result, error) {
 	start := time.Now()
 	opts := training.Options{Backend: e.Backend, Data: data}
@@ -59,8 +61,15 @@ func (e Env) train(cfg training.Config, data *training.Data) (*training.Result, 
 		how = "shared run"
 	}
 	last := res.History.Last()
+	if last.Test == nil && cfg.TestSize > 0 { // a completed run measures them at its last evaluation
+		return res, fmt.Errorf("run %s: its last evaluation measured no test metrics", cfg.Name)
+	}
+	test := stcnn.Metrics{} // a run without test images logs zeros
+	if last.Test != nil {
+		test = *last.Test
+	}
 	msg := fmt.Sprintf("  %-22s objective train %.4g test %.4g, PSNR train %.2f dB test %.2f dB", cfg.Name,
-		last.Train.Objective, last.Test.Objective, last.Train.PSNR, last.Test.PSNR)
+		last.Train.Objective, test.Objective, last.Train.PSNR, test.PSNR)
 	if last.TrainGap != nil {
 		msg += fmt.Sprintf(", gap %.4g (%.1f%%)", last.TrainGap.Gap, 100*last.TrainGap.Relative)
 	}

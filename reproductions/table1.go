@@ -85,7 +85,7 @@ func runTable1(env Env) (*Result, error) {
 			// different graph, summed in the model's dtype) must agree.
 			ev := res.History.Last().Train
 			if set.Test {
-				ev = res.History.Last().Test
+				ev = *res.History.Last().Test // env.train checks that the last record has them
 			}
 			check = max(check, math.Abs(m.PSNR-ev.PSNR))
 			key := fmt.Sprintf("sigma%.2f_%s_", r.Sigma, set.Name)

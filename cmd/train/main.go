@@ -99,6 +99,7 @@ func run(args []string, stop <-chan struct{}) error {
 	seed := fs.Uint64("seed", def.Seed, "master seed (subsets, noise, gates, weights, shuffling)")
 	evalEvery := fs.Int("eval-every", def.EvalEverySteps, "evaluate every N steps (0: every epoch)")
 	gap := fs.Bool("gap", true, "measure the rebuilt-primal gap of the dual at every evaluation")
+	testEvery := fs.Int("test-and-gap-every", def.TestAndGapEvery, "measure the test metrics and the gaps only every N epochs and at the end (0: at every evaluation)")
 	certTol := fs.Float64("certify", 0, "dual: solve the training problem with the certified solver (stcnn/certify) to this relative gap instead of training with the optimiser (0: off)")
 	certTime := fs.Duration("certify-time", 0, "cap on the certified solve's wall time, e.g. 30m (0: none)")
 	if err := fs.Parse(args); err != nil {
@@ -224,6 +225,7 @@ func run(args []string, stop <-chan struct{}) error {
 		apply("checkpoint-every-steps", func() { cfg.CheckpointEverySteps = *ckptSteps })
 		apply("diverge-factor", func() { cfg.DivergeFactor = *divergeFactor })
 		apply("gap", func() { cfg.MeasureGap = *gap && kind == stcnn.Dual })
+		apply("test-and-gap-every", func() { cfg.TestAndGapEvery = *testEvery })
 		apply("optimizer", func() {
 			lrKeep := cfg.Hyperparams.LearningRate
 			cfg.Optimizer = *optName

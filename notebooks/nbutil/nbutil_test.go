@@ -138,7 +138,7 @@ func TestPSNRs(t *testing.T) {
 func TestStatusHTML(t *testing.T) {
 	ev := training.Event{Epoch: 2, Epochs: 3, Step: 5, TotalSteps: 10, Objective: 1.5, Elapsed: 3 * time.Second,
 		ETA: 4 * time.Second, Record: &training.Record{Train: stcnn.Metrics{Objective: 1.25, PSNR: 20},
-			Test: stcnn.Metrics{PSNR: 19, Images: 4}}}
+			Test: &stcnn.Metrics{PSNR: 19, Images: 4}}}
 	s := StatusHTML("run<1>", ev)
 	for _, want := range []string{"run&lt;1&gt;", "epoch 2/3", "step 5/10", `value="50"`, "ETA 4s", "test PSNR 19.00 dB"} {
 		if !strings.Contains(s, want) {

@@ -41,7 +41,7 @@ func StatusHTML(name string, ev training.Event) string {
 		ev.Elapsed.Round(time.Second), ev.ETA.Round(time.Second))
 	if r := ev.Record; r != nil {
 		s += fmt.Sprintf("<br>last evaluation: train objective %.5g, train PSNR %.2f dB", r.Train.Objective, r.Train.PSNR)
-		if r.Test.Images > 0 {
+		if r.Test != nil {
 			s += fmt.Sprintf(", test PSNR %.2f dB", r.Test.PSNR)
 		}
 	}

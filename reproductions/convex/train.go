@@ -5,6 +5,7 @@ package convex
 // API touches one place.
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/convexst/stcnn/datasets"
@@ -57,5 +58,9 @@ func fineTune(backend compute.Backend, s Settings, store *model.Store, primal *s
 	for _, r := range res.History.Records {
 		curve = append(curve, r.Train.Objective)
 	}
-	return curve, res.History.Last().Test, nil
+	test := res.History.Last().Test
+	if test == nil {
+		return nil, stcnn.Metrics{}, errors.New("convex: fine-tuning measured no test metrics")
+	}
+	return curve, *test, nil
 }

@@ -82,6 +82,15 @@ type Config struct {
 	EvalEverySteps int `json:"eval_every_steps,omitempty"`
 	// MeasureGap (dual only) rebuilds a primal at each evaluation and records the gap.
 	MeasureGap bool `json:"measure_gap,omitempty"`
+	// TestAndGapEvery measures the test metrics and the gaps (MeasureGap)
+	// only at the evaluations that end every that many epochs and at the
+	// final evaluation of the run; the evaluations between record the
+	// training metrics alone (Record.Test and the gaps nil). 0 measures
+	// them at every evaluation. It is for sizes where one test evaluation
+	// costs more than the epochs between (10000 MNIST test images against
+	// a P = 8000 dual). A run extended on resume keeps the measurement at
+	// its former final evaluation.
+	TestAndGapEvery int `json:"test_and_gap_every,omitempty"`
 	// CheckpointEvery saves the run's state every that many epochs (0: only
 	// at the end) when the run has a directory. CheckpointEverySteps, when
 	// positive, also saves it every that many optimiser steps. Neither
@@ -113,6 +122,23 @@ func (c Config) divergeFactor() float64 {
 // stepsPerEpoch is the number of mini-batches of an epoch.
 func (c Config) stepsPerEpoch() int {
 	return (c.TrainSize + c.BatchSize - 1) / c.BatchSize
+}
+
+// measuresTestAt reports whether the evaluation after step optimiser steps
+// measures the test metrics and the gaps: always when TestAndGapEvery is 0,
+// else at the end of every TestAndGapEvery-th epoch and at the run's last
+// evaluation (the last step with EvalEverySteps, the initial weights when
+// no step evaluation falls within the run).
+func (c Config) measuresTestAt(step int) bool {
+	if c.TestAndGapEvery == 0 {
+		return true
+	}
+	spe := c.stepsPerEpoch()
+	last := spe * c.Epochs
+	if c.EvalEverySteps > 0 {
+		last -= last % c.EvalEverySteps
+	}
+	return step == last || (step > 0 && step%(c.TestAndGapEvery*spe) == 0)
 }
 
 // Seeds are the seeds derived from Config.Seed, recorded in every manifest.
@@ -236,6 +262,9 @@ func (c Config) Validate() error {
 	}
 	if c.EvalEverySteps < 0 {
 		bad("eval_every_steps", "must be >= 0, got %d", c.EvalEverySteps)
+	}
+	if c.TestAndGapEvery < 0 {
+		bad("test_and_gap_every", "must be >= 0 (0: at every evaluation), got %d", c.TestAndGapEvery)
 	}
 	if c.CheckpointEvery < 0 {
 		bad("checkpoint_every", "must be >= 0, got %d", c.CheckpointEvery)

@@ -16,6 +16,9 @@ type Data struct {
 	TestClean, TestNoisy   *datasets.Images
 }
 
+// hasTest reports whether the data have test images.
+func (d *Data) hasTest() bool { return d.TestNoisy != nil && d.TestNoisy.N > 0 }
+
 // check makes sure data handed to Run are the configuration's: the
 // training and test sizes, noisy and clean images paired.
 func (d *Data) check(c Config) error {

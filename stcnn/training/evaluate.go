@@ -23,17 +23,22 @@ func EvaluateWeights(backend compute.Backend, store *model.Store, net stcnn.Netw
 	if err != nil {
 		return Evaluation{}, err
 	}
-	return evaluate(backend, tr, data, gap)
+	return evaluate(backend, tr, data, gap, true)
 }
 
-func evaluate(backend compute.Backend, tr *stcnn.Trainer, data *Data, gap bool) (Evaluation, error) {
+// evaluate measures the training metrics, and when withTest is set the test
+// metrics (when the data have test images) and, with gap, the gaps; a run
+// leaves withTest off between its Config.TestAndGapEvery evaluations.
+func evaluate(backend compute.Backend, tr *stcnn.Trainer, data *Data, gap, withTest bool) (Evaluation, error) {
 	var e Evaluation
 	var err error
 	if e.Train, err = tr.Evaluate(data.TrainNoisy, data.TrainClean); err != nil {
 		return e, err
 	}
-	hasTest := data.TestNoisy != nil && data.TestNoisy.N > 0
-	if hasTest {
+	if !withTest {
+		return e, nil
+	}
+	if data.hasTest() {
 		if e.Test, err = tr.Evaluate(data.TestNoisy, data.TestClean); err != nil {
 			return e, err
 		}
@@ -46,7 +51,7 @@ func evaluate(backend compute.Backend, tr *stcnn.Trainer, data *Data, gap bool) 
 		return e, err
 	}
 	e.TrainGap = &g
-	if hasTest {
+	if data.hasTest() {
 		g, err := stcnn.MeasureGap(backend, tr, data.TestNoisy, data.TestClean)
 		if err != nil {
 			return e, err

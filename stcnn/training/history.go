@@ -13,10 +13,15 @@ type Record struct {
 	Epoch int `json:"epoch"`
 	// Step is the number of optimiser steps taken so far.
 	Step int `json:"step"`
-	// Train and Test are the metrics at this point (Test is zero without a test set).
+	// Train are the metrics on the training images at this point.
 	Train stcnn.Metrics `json:"train"`
-	Test  stcnn.Metrics `json:"test"`
-	// TrainGap and TestGap are the rebuilt-primal gaps (dual with MeasureGap).
+	// Test are the metrics on the test images; nil when they were not
+	// measured: no test images, or an evaluation between those of
+	// Config.TestAndGapEvery. A completed run's last record has them
+	// whenever the run has test images.
+	Test *stcnn.Metrics `json:"test,omitempty"`
+	// TrainGap and TestGap are the rebuilt-primal gaps (dual with
+	// MeasureGap), nil where they were not measured (as Test).
 	TrainGap *stcnn.Gap `json:"train_gap,omitempty"`
 	TestGap  *stcnn.Gap `json:"test_gap,omitempty"`
 	// LearningRate is the optimiser's learning rate.
@@ -96,7 +101,8 @@ var csvHeader = []string{"epoch", "step", "train_objective", "train_squared_erro
 var classifierCSVHeader = []string{"epoch", "step", "train_objective", "train_cross_entropy", "train_regularizer",
 	"train_accuracy", "test_objective", "test_cross_entropy", "test_accuracy", "learning_rate", "wall_seconds"}
 
-// CSV renders the history, one row per record, with the columns of its Task.
+// CSV renders the history, one row per record, with the columns of its
+// Task; what a record did not measure (test metrics, gaps) is an empty cell.
 func (h History) CSV() []byte {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
@@ -104,9 +110,13 @@ func (h History) CSV() []byte {
 	if h.Task == stcnn.Classification {
 		_ = w.Write(classifierCSVHeader)
 		for _, r := range h.Records {
-			_ = w.Write([]string{strconv.Itoa(r.Epoch), strconv.Itoa(r.Step), f(r.Train.Objective), f(r.Train.CrossEntropy),
-				f(r.Train.Regularizer), f(r.Train.Accuracy), f(r.Test.Objective), f(r.Test.CrossEntropy), f(r.Test.Accuracy),
-				f(r.LearningRate), f(r.WallSeconds)})
+			test := []string{"", "", ""}
+			if t := r.Test; t != nil {
+				test = []string{f(t.Objective), f(t.CrossEntropy), f(t.Accuracy)}
+			}
+			row := []string{strconv.Itoa(r.Epoch), strconv.Itoa(r.Step), f(r.Train.Objective), f(r.Train.CrossEntropy),
+				f(r.Train.Regularizer), f(r.Train.Accuracy)}
+			_ = w.Write(append(append(row, test...), f(r.LearningRate), f(r.WallSeconds)))
 		}
 		w.Flush()
 		return buf.Bytes()
@@ -121,10 +131,14 @@ func (h History) CSV() []byte {
 		}
 		tg, tgr := gap(r.TrainGap)
 		eg, egr := gap(r.TestGap)
-		_ = w.Write([]string{strconv.Itoa(r.Epoch), strconv.Itoa(r.Step), f(r.Train.Objective), f(r.Train.SquaredError),
-			f(r.Train.Regularizer), f(r.Train.Hinge), f(r.Train.ViolatedFraction), f(r.Train.PSNR), f(r.Train.RLNE),
-			f(r.Test.Objective), f(r.Test.SquaredError), f(r.Test.PSNR), f(r.Test.RLNE), tg, tgr, eg, egr,
-			f(r.LearningRate), f(r.WallSeconds)})
+		test := []string{"", "", "", ""}
+		if t := r.Test; t != nil {
+			test = []string{f(t.Objective), f(t.SquaredError), f(t.PSNR), f(t.RLNE)}
+		}
+		row := []string{strconv.Itoa(r.Epoch), strconv.Itoa(r.Step), f(r.Train.Objective), f(r.Train.SquaredError),
+			f(r.Train.Regularizer), f(r.Train.Hinge), f(r.Train.ViolatedFraction), f(r.Train.PSNR), f(r.Train.RLNE)}
+		row = append(append(row, test...), tg, tgr, eg, egr, f(r.LearningRate), f(r.WallSeconds))
+		_ = w.Write(row)
 	}
 	w.Flush()
 	return buf.Bytes()

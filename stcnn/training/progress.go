@@ -22,7 +22,7 @@ func LineProgress(w io.Writer, name string) func(Event) {
 			r := e.Record
 			line := fmt.Sprintf("%s epoch %d/%d step %d/%d: train objective %.5g PSNR %.2f dB RLNE %.4f", name,
 				e.Epoch, e.Epochs, e.Step, e.TotalSteps, r.Train.Objective, r.Train.PSNR, r.Train.RLNE)
-			if r.Test.Images > 0 {
+			if r.Test != nil {
 				line += fmt.Sprintf(" | test objective %.5g PSNR %.2f dB", r.Test.Objective, r.Test.PSNR)
 			}
 			if r.TrainGap != nil {

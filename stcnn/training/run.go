@@ -436,9 +436,13 @@ func (r *runner) evaluateAt(epoch int) error {
 		rec.WallSeconds = r.wall()
 	}
 	pause := time.Now()
+	withTest := cfg.measuresTestAt(res.Step)
 	err := optimizers.AtEvaluationWeights(cfg.Optimizer, res.Store, func() error {
-		m, err := evaluate(r.opts.Backend, r.tr, res.Data, cfg.MeasureGap)
-		rec.Train, rec.Test, rec.TrainGap, rec.TestGap = m.Train, m.Test, m.TrainGap, m.TestGap
+		m, err := evaluate(r.opts.Backend, r.tr, res.Data, cfg.MeasureGap, withTest)
+		rec.Train, rec.TrainGap, rec.TestGap = m.Train, m.TrainGap, m.TestGap
+		if withTest && res.Data.hasTest() {
+			rec.Test = &m.Test
+		}
 		return err
 	})
 	if err != nil {
@@ -446,8 +450,11 @@ func (r *runner) evaluateAt(epoch int) error {
 	}
 	for _, m := range []struct {
 		set string
-		m   stcnn.Metrics
-	}{{"training", rec.Train}, {"test", rec.Test}} {
+		m   *stcnn.Metrics // nil: not measured
+	}{{"training", &rec.Train}, {"test", rec.Test}} {
+		if m.m == nil {
+			continue
+		}
 		for _, q := range []struct {
 			name string
 			v    float64

@@ -207,6 +207,13 @@ func restoreState(saved *SavedState, net stcnn.Network, store *model.Store, res 
 	res.Epoch, res.Step, res.History = saved.Epoch, saved.Step, saved.History
 	res.SavedEpoch, res.SavedStep = saved.Epoch, saved.Step
 	res.History.Stopped = nil
+	for i, rec := range res.History.Records {
+		if rec.Test != nil && rec.Test.Images == 0 {
+			// Written when Record.Test was a value: zeros for a run
+			// without test images, which measured nothing.
+			res.History.Records[i].Test = nil
+		}
+	}
 	for _, c := range changes {
 		note := fmt.Sprintf("%s changed from %s to %s at step %d", c.Field, c.From, c.To, saved.Step)
 		if c.Field == "epochs" {

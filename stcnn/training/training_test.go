@@ -2,6 +2,7 @@ package training_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,11 +68,31 @@ func sameHistory(tb testing.TB, a, b training.History) {
 	}
 	for i := range a.Records {
 		ra, rb := a.Records[i], b.Records[i]
-		ra.WallSeconds, rb.WallSeconds = 0, 0
-		if ra.Epoch != rb.Epoch || ra.Step != rb.Step || ra.Train != rb.Train || ra.Test != rb.Test {
-			tb.Fatalf("record %d differs:\n%+v\n%+v", i, ra, rb)
+		if ra.Epoch != rb.Epoch || ra.Step != rb.Step || ra.Train != rb.Train || !samePointee(ra.Test, rb.Test) ||
+			!samePointee(ra.TrainGap, rb.TrainGap) || !samePointee(ra.TestGap, rb.TestGap) {
+			tb.Fatalf("record %d differs:\n%s\n%s", i, recordString(ra), recordString(rb))
 		}
 	}
+}
+
+// samePointee reports whether a and b are both nil or point to equal values.
+func samePointee[T comparable](a, b *T) bool {
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
+}
+
+// recordString shows a record with what its pointers hold.
+func recordString(r training.Record) string {
+	s := fmt.Sprintf("epoch %d step %d train %+v", r.Epoch, r.Step, r.Train)
+	if r.Test != nil {
+		s += fmt.Sprintf(" test %+v", *r.Test)
+	}
+	if r.TrainGap != nil {
+		s += fmt.Sprintf(" train gap %+v", *r.TrainGap)
+	}
+	if r.TestGap != nil {
+		s += fmt.Sprintf(" test gap %+v", *r.TestGap)
+	}
+	return s
 }
 
 func TestDeterminism(t *testing.T) {
@@ -188,6 +209,7 @@ func TestConfigValidateAndJSON(t *testing.T) {
 		{"gap on classifier", `"measure_gap"`, func(c *training.Config) {
 			c.Model, c.Dataset, c.Classifier, c.MeasureGap = stcnn.Config{}, training.Given, classifierSpec(), true
 		}},
+		{"negative test cadence", `"test_and_gap_every"`, func(c *training.Config) { c.TestAndGapEvery = -1 }},
 	} {
 		c := ok
 		tc.edit(&c)

@@ -1,0 +1,50 @@
+package reproductions
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/convexst/stcnn/stcnn"
+	"github.com/convexst/stcnn/stcnn/training"
+)
+
+// TestMNISTCurveMeasuredAtTheEnd: a history whose test metrics and gaps
+// were measured only at the end (the paper scale) gives training series
+// over every epoch, test and gap series at the last one, NaN cells in the
+// CSV for the other epochs, a JSON-encodable curve and drawable plots.
+func TestMNISTCurveMeasuredAtTheEnd(t *testing.T) {
+	gap := &stcnn.Gap{Dual: 4, Primal: 5, Gap: 1, Relative: 0.25}
+	h := training.History{Name: "dual", Records: []training.Record{
+		{Epoch: 0, Train: stcnn.Metrics{Objective: 9}},
+		{Epoch: 1, Train: stcnn.Metrics{Objective: 7}},
+		{Epoch: 2, Train: stcnn.Metrics{Objective: 6}, Test: &stcnn.Metrics{Objective: 6.5}, TrainGap: gap, TestGap: gap},
+	}}
+	c := mnistCurveOf("dual", h)
+	if len(c.Epoch) != 3 || len(c.TestEpoch) != 1 || c.TestEpoch[0] != 2 || c.TestObjective[0] != 6.5 ||
+		len(c.TrainGap) != 1 || len(c.TestGap) != 1 {
+		t.Fatalf("curve %+v", c)
+	}
+	if _, err := json.Marshal(c); err != nil {
+		t.Fatalf("the curve does not encode: %v", err)
+	}
+	dir := t.TempDir()
+	if err := mnistCurvesCSV(dir, "c.csv", []mnistCurve{c}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "c.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "epoch,dual_train_objective,dual_test_objective,dual_rebuilt_primal_train_objective,dual_train_gap," +
+		"dual_rebuilt_primal_test_objective,dual_test_gap\n0,9,NaN,NaN,NaN,NaN,NaN\n1,7,NaN,NaN,NaN,NaN,NaN\n2,6,6.5,5,1,5,1\n"
+	if string(data) != want {
+		t.Errorf("CSV\n%s\nwant\n%s", data, want)
+	}
+	files, err := mnistObjectivePlots(dir, "c", "test", []mnistCurve{c}, func(mnistCurve) bool { return false })
+	if err != nil || len(files) != 4 || !strings.HasSuffix(files[2], "c_test.png") {
+		t.Fatalf("plots %v, %v", files, err)
+	}
+}
