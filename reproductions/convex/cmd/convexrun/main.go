@@ -16,6 +16,7 @@ import (
 
 	gb "github.com/convexst/stcnn/gomlx_backend"
 	"github.com/convexst/stcnn/reproductions/convex"
+	"github.com/convexst/stcnn/stcnn/training"
 )
 
 func main() {
@@ -84,30 +85,12 @@ func run(scale, out, only string, maxSeconds float64, gates int, sigmas string, 
 	if out == "" {
 		return nil
 	}
-	if err := writeAtomic(out, md.Bytes()); err != nil {
+	if err := training.WriteFileAtomic(out, md.Bytes()); err != nil {
 		return err
 	}
 	js, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		return fmt.Errorf("results as JSON: %w", err)
 	}
-	return writeAtomic(strings.TrimSuffix(out, filepath.Ext(out))+".json", js)
-}
-
-// writeAtomic writes data to a temporary file beside path and renames it.
-func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), ".convexrun-*")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return os.Rename(f.Name(), path)
+	return training.WriteFileAtomic(strings.TrimSuffix(out, filepath.Ext(out))+".json", js)
 }
