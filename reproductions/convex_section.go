@@ -9,7 +9,7 @@ import (
 // ConvexSectionHeading opens the report's section on the convex side.
 const ConvexSectionHeading = "## The convex side (measured by cmd/convexrun, copied from reproductions/convex/RESULTS.md)"
 
-// ConvexSection is the report's section on the convex side of issue 13
+// ConvexSection is the report's section on the convex side
 // (package convex): certified solves at three noise levels, the hinge
 // weight sweep, and eq. 47 against the refitted and the warm-started
 // primal. The tables are the committed measurements (convex.Measured,

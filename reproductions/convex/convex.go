@@ -1,4 +1,4 @@
-// Package convex holds the experiments of issue 13 on the convex side of
+// Package convex holds the experiments on the convex side of
 // the ST-CNN: the certified solver (stcnn/certify) at the three MNIST noise
 // levels, a sweep of the hinge weight rho (how far the hinge-penalised dual
 // is from the dual with its sign constraints as constraints), and three

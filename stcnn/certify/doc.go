@@ -38,7 +38,7 @@
 //
 // and weak duality: for all weights and every feasible (z, mu, mu'),
 // F(w, w') = max L >= L(w, w', z, mu, mu') >= min_w L = D(z), so
-// D(z) <= F* <= F(w, w'). (This is the D with A = [-M, M].) With
+// D(z) <= F* <= F(w, w'). With
 // z = 2r/N at the residual r of (w, w') the gap splits into nonnegative
 // terms,
 //
