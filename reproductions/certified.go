@@ -104,7 +104,7 @@ func runCertified(env Env) (*Result, error) {
 		return nil, err
 	}
 	ms := set.MNIST
-	base, err := ms.config("certified", mnistRun{Kind: stcnn.Dual, Optimizer: optimizers.NameAdam, Sigma: ms.Sigmas[0]})
+	base, err := ms.config("certified", figureRun{Kind: stcnn.Dual, Optimizer: optimizers.NameAdam, Sigma: ms.Sigmas[0]})
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func runCertified(env Env) (*Result, error) {
 	for _, sigma := range ms.Sigmas {
 		cfg := base
 		cfg.Sigma = sigma
-		d, err := mnistRenoise(data, cfg)
+		d, err := renoise(data, cfg)
 		if err != nil {
 			return nil, err
 		}

@@ -50,12 +50,6 @@ var cifarOptimizers = []string{optimizers.NameSGDM, optimizers.NameAdaGrad, opti
 // cifarInitStds are the initial standard deviations of Fig. 13 (0 = zeros).
 var cifarInitStds = []float64{0, 0.01, 0.001, 0.005}
 
-// cifarRates are the learning rates of one optimiser for the two networks.
-type cifarRates struct {
-	Primal float64 `json:"primal"`
-	Dual   float64 `json:"dual"`
-}
-
 // cifarSettings are the sizes and choices of the CIFAR-10 experiments at one
 // scale; every figure records them in its manifest.
 type cifarSettings struct {
@@ -79,7 +73,7 @@ type cifarSettings struct {
 	Seed uint64 `json:"seed"`
 	// Rates are the learning rates per optimiser (PyTorch's other defaults,
 	// SGDM with momentum 0.9).
-	Rates map[string]cifarRates `json:"learning_rates"`
+	Rates map[string]LearningRates `json:"learning_rates"`
 	// SnapshotEpochs are the epochs of Fig. 15 (paper: 8, 16, 28).
 	SnapshotEpochs []int `json:"snapshot_epochs"`
 	// ShowImages is how many images Figs. 15 and 17 show.
@@ -112,7 +106,7 @@ type cifarSettings struct {
 func cifarSettingsFor(s Scale) cifarSettings {
 	c := cifarSettings{Scale: s, TestNote: cifarTestNote, Sigmas: []float64{0.25, 0.5, 0.75}, Sigma: 0.25, Seed: 1,
 		MaxChunkElements: stcnn.DefaultMaxChunkElements,
-		Rates: map[string]cifarRates{
+		Rates: map[string]LearningRates{
 			optimizers.NameSGDM:    {Primal: 1e-4, Dual: 1e-6},
 			optimizers.NameAdaGrad: {Primal: 1e-2, Dual: 1e-3},
 			optimizers.NameRMSProp: {Primal: 1e-3, Dual: 1e-4},
@@ -138,49 +132,23 @@ func cifarSettingsFor(s Scale) cifarSettings {
 	return c
 }
 
-// cifarRun describes one training run of a figure.
-type cifarRun struct {
-	Kind      stcnn.ModelKind
-	Optimizer string
-	Init      initializers.Spec
-	Sigma     float64
-	// Activation of the primal ("" = soft-thresholding).
-	Activation stcnn.Activation
-	// Epochs overrides the scale's epochs when > 0.
-	Epochs     int
-	MeasureGap bool
-}
-
 // config builds the run's training configuration: the project's model
 // defaults (3x3x3 filters, lambda 0.1, beta 1e-5, rho 1e-2, gates N(0, 1))
 // with the scale's K, P and sizes.
-func (s cifarSettings) config(name string, r cifarRun) (training.Config, error) {
-	hp, err := optimizers.DefaultHyperparams(r.Optimizer)
+func (s cifarSettings) config(name string, r figureRun) (training.Config, error) {
+	hp, err := rateHyperparams(s.Rates, r.Optimizer, r.Kind, "CIFAR-10")
 	if err != nil {
 		return training.Config{}, err
 	}
-	rates, ok := s.Rates[r.Optimizer]
-	if !ok {
-		return training.Config{}, fmt.Errorf("reproductions: no CIFAR-10 learning rate for optimiser %q", r.Optimizer)
-	}
-	hp.LearningRate = rates.Primal
 	m := stcnn.DefaultConfig(r.Kind, 3)
 	if r.Kind == stcnn.Dual {
-		hp.LearningRate = rates.Dual
 		m.P = s.P
 	} else {
-		m.K = s.K
-		if r.Activation != "" {
-			m.Activation = r.Activation
-		}
-	}
-	epochs := s.Epochs
-	if r.Epochs > 0 {
-		epochs = r.Epochs
+		m.K, m.Activation = s.K, r.activation()
 	}
 	cfg := training.Config{Name: name, Model: m, Optimizer: r.Optimizer, Hyperparams: hp, Init: r.Init,
 		Dataset: training.CIFAR10, TrainSize: s.TrainSize, TestSize: s.TestSize, Sigma: r.Sigma, Seed: s.Seed,
-		Epochs: epochs, BatchSize: s.BatchSize, MeasureGap: r.MeasureGap, MaxChunkElements: s.MaxChunkElements}
+		Epochs: r.epochs(s.Epochs), BatchSize: s.BatchSize, MeasureGap: r.MeasureGap, MaxChunkElements: s.MaxChunkElements}
 	return cfg, nil // training.Run validates it
 }
 
@@ -191,11 +159,6 @@ func cifarInit(std float64) initializers.Spec {
 		return initializers.Zeros()
 	}
 	return initializers.Normal(std)
-}
-
-// cifarTrain trains one configuration on data (once per Env.Shared).
-func cifarTrain(env Env, cfg training.Config, data *training.Data) (*training.Result, error) {
-	return env.train(cfg, data)
 }
 
 // cifarCurve is the history of one run as plain series.

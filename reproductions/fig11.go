@@ -30,20 +30,19 @@ func mnistSigmaRuns(env Env, s MNISTSettings, sigmas []float64, measureGap bool)
 		run := mnistSigmaRun{Sigma: sigma}
 		for _, kind := range mnistModels {
 			cfg, err := s.config(fmt.Sprintf("%s_sigma%.2f", kind, sigma),
-				mnistRun{Kind: kind, Optimizer: optimizers.NameAdam, Sigma: sigma, MeasureGap: measureGap && kind == stcnn.Dual})
+				figureRun{Kind: kind, Optimizer: optimizers.NameAdam, Sigma: sigma, MeasureGap: measureGap && kind == stcnn.Dual})
 			if err != nil {
 				return nil, nil, err
 			}
-			if base == nil {
-				if base, err = env.data(cfg); err != nil {
-					return nil, nil, err
-				}
-			}
-			data, err := mnistRenoise(base, cfg)
+			clean, err := env.sharedImages(&base, cfg)
 			if err != nil {
 				return nil, nil, err
 			}
-			res, err := mnistTrain(env, cfg, data)
+			data, err := renoise(clean, cfg)
+			if err != nil {
+				return nil, nil, err
+			}
+			res, err := env.train(cfg, data)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -63,6 +62,27 @@ func mnistSigmaRuns(env Env, s MNISTSettings, sigmas []float64, measureGap bool)
 	}
 	return out, configs, nil
 }
+
+// mnistSigmaFigure is what Figs. 11, 12 and Table I start from: the MNIST
+// settings of env's scale, the folder of figure id, and the primal and dual
+// runs (mnistSigmaRuns) at the noise levels sigmas picks from the settings.
+func mnistSigmaFigure(env Env, id string, sigmas func(MNISTSettings) []float64, measureGap bool) (
+	s MNISTSettings, dir string, runs []mnistSigmaRun, configs []training.Config, err error) {
+	if s, err = MNISTSettingsFor(env.Scale); err != nil {
+		return s, "", nil, nil, err
+	}
+	if dir, err = env.Dir(id); err != nil {
+		return s, "", nil, nil, err
+	}
+	runs, configs, err = mnistSigmaRuns(env, s, sigmas(s), measureGap)
+	return s, dir, runs, configs, err
+}
+
+// mnistAllSigmas are the noise levels of Fig. 11 and Table I.
+func mnistAllSigmas(s MNISTSettings) []float64 { return s.Sigmas }
+
+// mnistFigureSigma is the noise level of Figs. 9, 10 and 12.
+func mnistFigureSigma(s MNISTSettings) []float64 { return []float64{s.Sigma} }
 
 // mnistCertifiedSettings is the certified solver's record for a manifest
 // (nil outside the certified mode).
@@ -94,15 +114,7 @@ type mnistGapRow struct {
 // primal-dual gap of the rebuilt primal (eq. 47) at the evaluations that
 // measure the test metrics (MNISTSettings.TestAndGapEvery).
 func runFig11(env Env) (*Result, error) {
-	s, err := MNISTSettingsFor(env.Scale)
-	if err != nil {
-		return nil, err
-	}
-	dir, err := env.Dir("11")
-	if err != nil {
-		return nil, err
-	}
-	runs, configs, err := mnistSigmaRuns(env, s, s.Sigmas, true)
+	s, dir, runs, configs, err := mnistSigmaFigure(env, "11", mnistAllSigmas, true)
 	if err != nil {
 		return nil, err
 	}
@@ -191,13 +203,7 @@ func runFig11(env Env) (*Result, error) {
 		return nil, err
 	}
 	files = append(files, plots...)
-	agrees := "no"
-	switch {
-	case closeObjectives && smallGap:
-		agrees = "yes"
-	case closeObjectives || smallGap:
-		agrees = "partly"
-	}
+	agrees := agreement(closeObjectives && smallGap, closeObjectives || smallGap)
 	summary := fmt.Sprintf("Final training objectives after %d epochs (Adam; primal K = %d, dual P = %d): %s. "+
 		"Trained objectives within 5%%: %v. Measured eq. 47 gap within 5%% of the dual objective: %v "+
 		"(ST is not positively homogeneous, so the rebuilt primal need not attain the dual objective).",

@@ -40,15 +40,7 @@ func mnistGrid(cols []*datasets.Images, idx []int, zoom, pad int) *image.Gray {
 
 // runFig12 trains primal and dual at sigma 0.25 and shows denoised test images.
 func runFig12(env Env) (*Result, error) {
-	s, err := MNISTSettingsFor(env.Scale)
-	if err != nil {
-		return nil, err
-	}
-	dir, err := env.Dir("12")
-	if err != nil {
-		return nil, err
-	}
-	runs, configs, err := mnistSigmaRuns(env, s, []float64{s.Sigma}, false)
+	s, dir, runs, configs, err := mnistSigmaFigure(env, "12", mnistFigureSigma, false)
 	if err != nil {
 		return nil, err
 	}

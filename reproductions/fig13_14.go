@@ -39,18 +39,13 @@ func cifarFig13(env Env) (*Result, error) {
 		for _, std := range cifarInitStds {
 			for ki, kind := range []stcnn.ModelKind{stcnn.Primal, stcnn.Dual} {
 				cfg, err := s.config(fmt.Sprintf("%s-%s-std%g", kind, opt, std),
-					cifarRun{Kind: kind, Optimizer: opt, Init: cifarInit(std), Sigma: s.Sigma})
+					figureRun{Kind: kind, Optimizer: opt, Init: cifarInit(std), Sigma: s.Sigma})
 				if err != nil {
 					return nil, err
 				}
 				cfg.TestSize = 0
 				set.Runs = append(set.Runs, cfg)
-				if data == nil {
-					if data, err = env.data(cfg); err != nil {
-						return nil, err
-					}
-				}
-				res, err := cifarTrain(env, cfg, data)
+				res, err := env.trainShared(cfg, &data)
 				if err != nil {
 					return nil, err
 				}
@@ -126,13 +121,7 @@ func cifarFig13(env Env) (*Result, error) {
 	m["dual_objective_min"], m["dual_objective_max"], m["dual_objective_spread"] = lo, hi, rel
 	m["dual_objective_min_per_value"] = lo / cifarPixels
 	m["primal_runs_stuck"] = float64(len(stuck))
-	agrees := "no"
-	switch {
-	case rel <= 0.1 && primalZeroStuck:
-		agrees = "yes"
-	case rel <= 0.1 || initIndependent || primalZeroStuck:
-		agrees = "partly"
-	}
+	agrees := agreement(rel <= 0.1 && primalZeroStuck, rel <= 0.1 || initIndependent || primalZeroStuck)
 	text := fmt.Sprintf("Final training objectives after %d epochs (%d images, sigma %.2f, batch %d): %s"+
 		"Over all 16 dual runs: %.4g to %.4g (spread %.1f%% of the mean); divided by the 3072 values of an image the best "+
 		"dual objective is %.4g, against 0.018 read off the paper's Fig. 13 (whose normalisation is not stated). "+
@@ -176,17 +165,12 @@ func cifarFig14(env Env) (*Result, error) {
 		var stab [2]float64
 		for ki, kind := range []stcnn.ModelKind{stcnn.Primal, stcnn.Dual} {
 			cfg, err := s.config(fmt.Sprintf("%s-%s", kind, opt),
-				cifarRun{Kind: kind, Optimizer: opt, Init: initializers.Normal(0.001), Sigma: s.Sigma})
+				figureRun{Kind: kind, Optimizer: opt, Init: initializers.Normal(0.001), Sigma: s.Sigma})
 			if err != nil {
 				return nil, err
 			}
 			set.Runs = append(set.Runs, cfg)
-			if data == nil {
-				if data, err = env.data(cfg); err != nil {
-					return nil, err
-				}
-			}
-			res, err := cifarTrain(env, cfg, data)
+			res, err := env.trainShared(cfg, &data)
 			if err != nil {
 				return nil, err
 			}
@@ -233,13 +217,7 @@ func cifarFig14(env Env) (*Result, error) {
 		return nil, err
 	}
 	adamMatch := math.Abs(m["adam_primal_test_psnr"]-m["adam_dual_test_psnr"]) <= 1
-	agrees := "no"
-	switch {
-	case dualBest && adamMatch:
-		agrees = "yes"
-	case dualBest || adamMatch:
-		agrees = "partly"
-	}
+	agrees := agreement(dualBest && adamMatch, dualBest || adamMatch)
 	text := fmt.Sprintf("PSNR after %d epochs (%d training / %d test images, sigma %.2f, N(0, 0.001^2) init): %s"+
 		"Dual at least as good as the primal (within 0.1 dB) under every optimiser: %v; primal matches the dual with Adam "+
 		"(within 1 dB): %v. The primal stayed within 1%% of its starting objective under: %s. With lambda = 0.1 the "+

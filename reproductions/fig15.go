@@ -39,7 +39,7 @@ func cifarFig15(env Env) (*Result, error) {
 	var summary strings.Builder
 	var lastPSNR [2]float64
 	for ki, kind := range []stcnn.ModelKind{stcnn.Primal, stcnn.Dual} {
-		cfg, err := s.config(fmt.Sprintf("%s-sgdm", kind), cifarRun{Kind: kind, Optimizer: optimizers.NameSGDM,
+		cfg, err := s.config(fmt.Sprintf("%s-sgdm", kind), figureRun{Kind: kind, Optimizer: optimizers.NameSGDM,
 			Init: initializers.Normal(0.001), Sigma: s.Sigma, Epochs: snaps[len(snaps)-1]})
 		if err != nil {
 			return nil, err

@@ -36,7 +36,7 @@ func cifarTrainPairs(env Env, s cifarSettings, sigmas []float64, measureGap bool
 	for _, sigma := range sigmas {
 		pair := cifarPair{Sigma: sigma}
 		for _, kind := range []stcnn.ModelKind{stcnn.Primal, stcnn.Dual} {
-			r := cifarRun{Kind: kind, Optimizer: optimizers.NameAdam, Init: initializers.KaimingUniform(), Sigma: sigma}
+			r := figureRun{Kind: kind, Optimizer: optimizers.NameAdam, Init: initializers.KaimingUniform(), Sigma: sigma}
 			if kind == stcnn.Dual {
 				r.Init, r.MeasureGap = initializers.Zeros(), measureGap
 			}
@@ -45,17 +45,16 @@ func cifarTrainPairs(env Env, s cifarSettings, sigmas []float64, measureGap bool
 				return nil, err
 			}
 			set.Runs = append(set.Runs, cfg)
-			if base == nil {
-				if base, err = env.data(cfg); err != nil {
-					return nil, err
-				}
-			}
 			if pair.Data == nil {
-				if pair.Data, err = cifarSigmaData(base, cfg); err != nil {
+				clean, err := env.sharedImages(&base, cfg)
+				if err != nil {
+					return nil, err
+				}
+				if pair.Data, err = renoise(clean, cfg); err != nil {
 					return nil, err
 				}
 			}
-			res, err := cifarTrain(env, cfg, pair.Data)
+			res, err := env.train(cfg, pair.Data)
 			if err != nil {
 				return nil, err
 			}
@@ -162,13 +161,7 @@ func cifarFig16(env Env) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	agrees := "no"
-	switch {
-	case closeAll:
-		agrees = "yes"
-	case closeAny:
-		agrees = "partly"
-	}
+	agrees := agreement(closeAll, closeAny)
 	text := fmt.Sprintf("After %d epochs (%d training / %d test images; %s): %sAgreement rule: yes if the trained primal "+
 		"and dual objectives differ by at most 10%% on training and test data at every sigma. %s; %s.",
 		s.Epochs, s.TrainSize, s.TestSize, cifarSweepChoice, summary.String(), cifarObjectiveNote, cifarTestNote)
@@ -280,13 +273,7 @@ func cifarTable2(env Env) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	agrees := "no"
-	switch {
-	case closeAll:
-		agrees = "yes"
-	case closeAny:
-		agrees = "partly"
-	}
+	agrees := agreement(closeAll, closeAny)
 	text := fmt.Sprintf("PSNR after %d epochs (%d training / %d test images; %s): %sAgreement rule (the paper's own): "+
 		"yes if primal and dual PSNR differ by less than 1 dB at every sigma; the absolute values are compared with the "+
 		"paper's but a small scale is not expected to reach them. %s.", s.Epochs, s.TrainSize, s.TestSize, cifarSweepChoice,
@@ -350,12 +337,7 @@ func cifarFig17(env Env) (*Result, error) {
 	lp, ld := p.Primal.History.Last(), p.Dual.History.Last()
 	m := map[string]float64{"shown_noisy_psnr": mean(pn), "shown_primal_psnr": mean(pp), "shown_dual_psnr": mean(pd),
 		"shown_max_abs_difference": maxDiff, "primal_test_psnr": lp.Test.PSNR, "dual_test_psnr": ld.Test.PSNR}
-	agrees := "no"
-	if d := math.Abs(lp.Test.PSNR - ld.Test.PSNR); d < 1 {
-		agrees = "yes"
-	} else if math.Abs(mean(pp)-mean(pd)) < 1 {
-		agrees = "partly"
-	}
+	agrees := agreement(math.Abs(lp.Test.PSNR-ld.Test.PSNR) < 1, math.Abs(mean(pp)-mean(pd)) < 1)
 	text := fmt.Sprintf("At sigma %.2f after %d epochs (%d training / %d test images): on the %d images shown the noisy input has "+
 		"%.2f dB, the primal output %.2f dB and the dual output %.2f dB on average (largest per-image difference %.2f dB); "+
 		"on the whole test subset primal %.2f dB, dual %.2f dB. Agreement rule: yes if the test PSNRs differ by less than 1 dB. %s.",

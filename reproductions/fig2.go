@@ -40,18 +40,13 @@ func cifarFig2(env Env) (*Result, error) {
 	var data *training.Data
 	results := make([]*training.Result, len(acts))
 	for i, a := range acts {
-		cfg, err := s.config("primal-"+string(a), cifarRun{Kind: stcnn.Primal, Optimizer: optimizers.NameAdam,
+		cfg, err := s.config("primal-"+string(a), figureRun{Kind: stcnn.Primal, Optimizer: optimizers.NameAdam,
 			Init: initializers.KaimingUniform(), Sigma: s.Sigma, Activation: a})
 		if err != nil {
 			return nil, err
 		}
 		set.Runs = append(set.Runs, cfg)
-		if data == nil {
-			if data, err = env.data(cfg); err != nil {
-				return nil, err
-			}
-		}
-		if results[i], err = cifarTrain(env, cfg, data); err != nil {
+		if results[i], err = env.trainShared(cfg, &data); err != nil {
 			return nil, err
 		}
 	}

@@ -7,7 +7,6 @@ package reproductions
 // and Fig. 17 (denoised images at sigma 0.5). Shared settings are in cifar.go.
 
 import (
-	"github.com/convexst/stcnn/datasets"
 	"github.com/convexst/stcnn/stcnn/training"
 )
 
@@ -50,22 +49,3 @@ type cifarFigSettings struct {
 // cifarObjectiveNote states the normalisation of every objective reported.
 const cifarObjectiveNote = "objectives sum the squared error over the 3072 values of an image and average over images " +
 	"(plus beta-weighted weight penalty, and rho-weighted hinge for the dual); divided by 3072 they compare with a per-pixel MSE"
-
-// cifarSigmaData returns the images at cfg.Sigma: the same clean subsets as
-// base (which must come from training.LoadData with the same sizes and seed)
-// with the noise that training.LoadData(cfg) would draw, without reading the
-// data set again.
-func cifarSigmaData(base *training.Data, cfg training.Config) (*training.Data, error) {
-	s := cfg.Seeds()
-	d := &training.Data{TrainClean: base.TrainClean, TestClean: base.TestClean}
-	var err error
-	if d.TrainNoisy, err = datasets.AddGaussianNoise(base.TrainClean, cfg.Sigma, s.TrainNoise); err != nil {
-		return nil, err
-	}
-	if base.TestClean != nil {
-		if d.TestNoisy, err = datasets.AddGaussianNoise(base.TestClean, cfg.Sigma, s.TestNoise); err != nil {
-			return nil, err
-		}
-	}
-	return d, nil
-}

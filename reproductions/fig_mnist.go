@@ -64,7 +64,7 @@ type mnistSettingsRecord struct {
 
 // mnistCompare trains primal and dual for every variant (sigma s.Sigma) and
 // collects their curves; run(variant, kind) gives the run of a variant.
-func mnistCompare(env Env, s MNISTSettings, variants []string, run func(v string, kind stcnn.ModelKind) mnistRun) (*mnistComparison, []training.Config, error) {
+func mnistCompare(env Env, s MNISTSettings, variants []string, run func(v string, kind stcnn.ModelKind) figureRun) (*mnistComparison, []training.Config, error) {
 	c := &mnistComparison{Variants: variants, FinalTrain: map[stcnn.ModelKind][]float64{},
 		FinalTest: map[stcnn.ModelKind][]float64{}, FirstTrain: map[stcnn.ModelKind][]float64{},
 		StartTrain: map[stcnn.ModelKind][]float64{},
@@ -77,12 +77,7 @@ func mnistCompare(env Env, s MNISTSettings, variants []string, run func(v string
 			if err != nil {
 				return nil, nil, err
 			}
-			if data == nil {
-				if data, err = env.data(cfg); err != nil {
-					return nil, nil, err
-				}
-			}
-			res, err := mnistTrain(env, cfg, data)
+			res, err := env.trainShared(cfg, &data)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -100,6 +95,35 @@ func mnistCompare(env Env, s MNISTSettings, variants []string, run func(v string
 		c.Spread[kind] = spreadOverMin(c.FinalTrain[kind])
 	}
 	return c, configs, nil
+}
+
+// mnistCompareFigure makes Fig. 9 or 10 (id): it trains the comparison of
+// the variants (mnistCompare), writes and judges it (mnistCompareResult);
+// finish, when not nil, then adds the figure's own words, before the
+// certified mode adds the certified optimum (certifyComparison).
+func mnistCompareFigure(env Env, s MNISTSettings, id, title, what string, variants []string,
+	run func(v string, kind stcnn.ModelKind) figureRun, finish func(*Result, *mnistComparison, []training.Config)) (*Result, error) {
+	c, configs, err := mnistCompare(env, s, variants, run)
+	if err != nil {
+		return nil, err
+	}
+	var annotate func(*Result)
+	if env.Certify {
+		if annotate, err = certifyComparison(env, c, configs); err != nil {
+			return nil, err
+		}
+	}
+	res, err := mnistCompareResult(env, id, title, what, s, c, configs)
+	if err != nil {
+		return nil, err
+	}
+	if finish != nil {
+		finish(res, c, configs)
+	}
+	if annotate != nil {
+		annotate(res)
+	}
+	return res, nil
 }
 
 // mnistCompareResult writes the CSV and plots of a comparison and judges it:
@@ -152,13 +176,7 @@ func mnistCompareResult(env Env, id, title, what string, s MNISTSettings, c *mni
 			stuck = append(stuck, v)
 		}
 	}
-	agrees := "no"
-	switch {
-	case dualNotWorse && dualSteadier:
-		agrees = "yes"
-	case dualNotWorse || dualSteadier:
-		agrees = "partly"
-	}
+	agrees := agreement(dualNotWorse && dualSteadier, dualNotWorse || dualSteadier)
 	summary := fmt.Sprintf("Training objective (per image; initial -> epoch 1 -> epoch %d) on %d images, by %s: %s. "+
 		"Spread of the final objectives over the %ss: primal %.1f%%, dual %.1f%%. "+
 		"Dual within 5%% of (or below) the primal at the end under every %s: %v; dual spread smaller: %v; "+

@@ -67,7 +67,7 @@ type MNISTSettings struct {
 	DualInit   initializers.Spec `json:"dual_init"`
 	// Rates are the learning rates per optimiser and network (the other
 	// hyperparameters are PyTorch's defaults).
-	Rates map[string]MNISTRates `json:"learning_rates"`
+	Rates map[string]LearningRates `json:"learning_rates"`
 	// Examples is the number of test images Fig. 12 shows.
 	Examples int `json:"examples"`
 	// MaxChunkElements bounds the memory of one graph execution.
@@ -81,12 +81,6 @@ type MNISTSettings struct {
 const mnistPaperTestNote = "paper scale: training metrics every epoch, test metrics and eq. 47 gaps (training and test) only at the final evaluation (training.Config.TestAndGapEvery = epochs), so the test curves of Figs. 9-11 have one point; " +
 	"estimated on the 2-core development machine, one evaluation of a P = 8000 dual on the 10000 test images takes about 700 s and the test gap (a rebuilt primal with K = 2P) more, " +
 	"so measuring them every epoch would stretch one paper-scale dual run from about an hour to about a day"
-
-// MNISTRates are the learning rates of one optimiser for the two networks.
-type MNISTRates struct {
-	Primal float64 `json:"primal"`
-	Dual   float64 `json:"dual"`
-}
 
 // MNISTSettingsFor returns the MNIST settings of a scale.
 //
@@ -144,8 +138,8 @@ func MNISTSettingsFor(s Scale) (MNISTSettings, error) {
 		return c, fmt.Errorf("reproductions: unknown scale %q", s)
 	}
 	c.Model.Model, c.Model.P = "", 0
-	sgd := MNISTRates{Primal: 1e-3 * min(1, 64/float64(c.K)), Dual: 1e-5 * 64 / float64(c.P)}
-	c.Rates = map[string]MNISTRates{
+	sgd := LearningRates{Primal: 1e-3 * min(1, 64/float64(c.K)), Dual: 1e-5 * 64 / float64(c.P)}
+	c.Rates = map[string]LearningRates{
 		optimizers.NameSGD:  sgd,
 		optimizers.NameASGD: sgd,
 		optimizers.NameAdam: {Primal: 1e-3, Dual: min(1e-3, 1e-4*512/float64(c.P))},
@@ -153,28 +147,13 @@ func MNISTSettingsFor(s Scale) (MNISTSettings, error) {
 	return c, nil
 }
 
-// mnistRun describes one training run of an MNIST figure.
-type mnistRun struct {
-	Kind      stcnn.ModelKind
-	Optimizer string
-	// Init is the initialisation of every weight; the zero Spec means the
-	// settings' default of the network kind.
-	Init       initializers.Spec
-	Sigma      float64
-	MeasureGap bool
-}
-
 // config builds the training configuration of one run: the settings' model
 // with K or P, the optimiser's PyTorch defaults with the chosen rate, sizes,
 // epochs and seed.
-func (s MNISTSettings) config(name string, r mnistRun) (training.Config, error) {
-	hp, err := optimizers.DefaultHyperparams(r.Optimizer)
+func (s MNISTSettings) config(name string, r figureRun) (training.Config, error) {
+	hp, err := rateHyperparams(s.Rates, r.Optimizer, r.Kind, "MNIST")
 	if err != nil {
 		return training.Config{}, err
-	}
-	rates, ok := s.Rates[r.Optimizer]
-	if !ok {
-		return training.Config{}, fmt.Errorf("reproductions: no MNIST learning rate for optimiser %q", r.Optimizer)
 	}
 	if r.Optimizer == optimizers.NameASGD {
 		// PyTorch's t0 = 1e6 never starts averaging in runs this short,
@@ -188,13 +167,11 @@ func (s MNISTSettings) config(name string, r mnistRun) (training.Config, error) 
 	switch r.Kind {
 	case stcnn.Dual:
 		m.K, m.P = 0, s.P
-		hp.LearningRate = rates.Dual
 		if init.Kind == "" {
 			init = s.DualInit
 		}
 	case stcnn.Primal:
-		m.K, m.P, m.Rho, m.GateStd, m.Activation = s.K, 0, 0, 0, stcnn.ActivationST
-		hp.LearningRate = rates.Primal
+		m.K, m.P, m.Rho, m.GateStd, m.Activation = s.K, 0, 0, 0, r.activation()
 		if init.Kind == "" {
 			init = s.PrimalInit
 		}
@@ -203,32 +180,9 @@ func (s MNISTSettings) config(name string, r mnistRun) (training.Config, error) 
 	}
 	cfg := training.Config{Name: name, Model: m, Optimizer: r.Optimizer, Hyperparams: hp, Init: init,
 		Dataset: training.MNIST, TrainSize: s.TrainSize, TestSize: s.TestSize, Sigma: r.Sigma, Seed: s.Seed,
-		Epochs: s.Epochs, BatchSize: s.BatchSize, MeasureGap: r.MeasureGap, TestAndGapEvery: s.TestAndGapEvery,
+		Epochs: r.epochs(s.Epochs), BatchSize: s.BatchSize, MeasureGap: r.MeasureGap, TestAndGapEvery: s.TestAndGapEvery,
 		MaxChunkElements: s.MaxChunkElements}
 	return cfg, nil // training.Run validates it
-}
-
-// mnistRenoise returns d with the noise of sigma instead: the same clean
-// subsets and the same seeded noise draws as training.LoadData would give
-// for cfg (whose Sigma is sigma), without reading MNIST again.
-func mnistRenoise(d *training.Data, cfg training.Config) (*training.Data, error) {
-	seeds := cfg.Seeds()
-	out := &training.Data{TrainClean: d.TrainClean, TestClean: d.TestClean}
-	var err error
-	if out.TrainNoisy, err = datasets.AddGaussianNoise(d.TrainClean, cfg.Sigma, seeds.TrainNoise); err != nil {
-		return nil, err
-	}
-	if d.TestClean != nil {
-		if out.TestNoisy, err = datasets.AddGaussianNoise(d.TestClean, cfg.Sigma, seeds.TestNoise); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-// mnistTrain trains one configuration on data (once per Env.Shared).
-func mnistTrain(env Env, cfg training.Config, data *training.Data) (*training.Result, error) {
-	return env.train(cfg, data)
 }
 
 // mnistCurve is the objective history of one run as plain series.

@@ -113,6 +113,18 @@ type Result struct {
 	Settings any `json:"-"`
 }
 
+// agreement is a Result's Agrees for a claim judged in parts: "yes" when
+// all of them hold, "partly" when some do, else "no".
+func agreement(all, some bool) string {
+	switch {
+	case all:
+		return "yes"
+	case some:
+		return "partly"
+	}
+	return "no"
+}
+
 // Figure is one reproducible item of the paper.
 type Figure struct {
 	// ID is "1" ... "19", "table1", "table2".

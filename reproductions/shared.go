@@ -108,6 +108,30 @@ func (e Env) data(cfg training.Config) (*training.Data, error) {
 	return d, nil
 }
 
+// sharedImages returns *images, loading training.LoadData's images for cfg
+// into it first (Env.data) when it is nil: the images that all runs of a
+// figure train on, read once also without Env.Shared.
+func (e Env) sharedImages(images **training.Data, cfg training.Config) (*training.Data, error) {
+	if *images == nil {
+		d, err := e.data(cfg)
+		if err != nil {
+			return nil, err
+		}
+		*images = d
+	}
+	return *images, nil
+}
+
+// trainShared trains cfg (Env.train) on the images that all runs of a
+// figure share (Env.sharedImages).
+func (e Env) trainShared(cfg training.Config, images **training.Data) (*training.Result, error) {
+	d, err := e.sharedImages(images, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return e.train(cfg, d)
+}
+
 // certified returns the certified solution of the dual run cfg's problem,
 // solving it with solve only the first time in an invocation.
 func (e Env) certified(cfg training.Config, solve func() (*mnistCertified, error)) (*mnistCertified, error) {

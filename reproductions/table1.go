@@ -41,15 +41,7 @@ var mnistTable1ImagesHeader = []string{"sigma", "model_dual", "set_test", "image
 // runTable1 trains primal and dual at three noise levels and tabulates PSNR
 // and RLNE on training and test images from the networks' predictions.
 func runTable1(env Env) (*Result, error) {
-	s, err := MNISTSettingsFor(env.Scale)
-	if err != nil {
-		return nil, err
-	}
-	dir, err := env.Dir("table1")
-	if err != nil {
-		return nil, err
-	}
-	runs, configs, err := mnistSigmaRuns(env, s, s.Sigmas, false)
+	s, dir, runs, configs, err := mnistSigmaFigure(env, "table1", mnistAllSigmas, false)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,91 @@
+package reproductions
+
+// What the MNIST and CIFAR-10 figures share about their training runs: the
+// learning rates per optimiser and network, and the same images at another
+// noise level.
+
+import (
+	"fmt"
+
+	"github.com/convexst/stcnn/datasets"
+	"github.com/convexst/stcnn/stcnn"
+	"github.com/convexst/stcnn/stcnn/initializers"
+	"github.com/convexst/stcnn/stcnn/optimizers"
+	"github.com/convexst/stcnn/stcnn/training"
+)
+
+// figureRun describes one training run of an MNIST or CIFAR-10 figure.
+type figureRun struct {
+	Kind      stcnn.ModelKind
+	Optimizer string
+	// Init is the initialisation of every weight; for MNIST, the zero Spec
+	// means the settings' default of the network kind.
+	Init  initializers.Spec
+	Sigma float64
+	// Activation of the primal ("" = soft-thresholding).
+	Activation stcnn.Activation
+	// Epochs overrides the scale's epochs when > 0.
+	Epochs     int
+	MeasureGap bool
+}
+
+// activation is the primal's activation: r.Activation, soft-thresholding
+// when that is empty.
+func (r figureRun) activation() stcnn.Activation {
+	if r.Activation == "" {
+		return stcnn.ActivationST
+	}
+	return r.Activation
+}
+
+// epochs is r.Epochs when set, else the scale's number of epochs.
+func (r figureRun) epochs(scale int) int {
+	if r.Epochs > 0 {
+		return r.Epochs
+	}
+	return scale
+}
+
+// LearningRates are the learning rates of one optimiser for the two networks.
+type LearningRates struct {
+	Primal float64 `json:"primal"`
+	Dual   float64 `json:"dual"`
+}
+
+// rateHyperparams returns PyTorch's hyperparameters of optimiser opt with
+// the learning rate that rates[opt] gives the network kind (Dual, else
+// Primal); dataset names the data set in the error of a missing rate.
+func rateHyperparams(rates map[string]LearningRates, opt string, kind stcnn.ModelKind, dataset string) (optimizers.Hyperparams, error) {
+	hp, err := optimizers.DefaultHyperparams(opt)
+	if err != nil {
+		return hp, err
+	}
+	r, ok := rates[opt]
+	if !ok {
+		return hp, fmt.Errorf("reproductions: no %s learning rate for optimiser %q", dataset, opt)
+	}
+	hp.LearningRate = r.Primal
+	if kind == stcnn.Dual {
+		hp.LearningRate = r.Dual
+	}
+	return hp, nil
+}
+
+// renoise returns the images of d at noise cfg.Sigma: the same clean
+// subsets (d must come from training.LoadData with cfg's sizes and seed)
+// with the noise draws that training.LoadData(cfg) would make, without
+// reading the data set again.
+func renoise(d *training.Data, cfg training.Config) (*training.Data, error) {
+	seeds := cfg.Seeds()
+	out := &training.Data{TrainClean: d.TrainClean, TestClean: d.TestClean}
+	var err error
+	if out.TrainNoisy, err = datasets.AddGaussianNoise(d.TrainClean, cfg.Sigma, seeds.TrainNoise); err != nil {
+		return nil, err
+	}
+	if d.TestClean != nil {
+		if out.TestNoisy, err = datasets.AddGaussianNoise(d.TestClean, cfg.Sigma, seeds.TestNoise); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
