@@ -82,8 +82,8 @@ func mnistSolveCertified(env Env, set CertifiedSettings, cfg training.Config, da
 
 // curve is the certified solution drawn over the epochs of the trained runs
 // (constant: it is one point, not a trajectory).
-func (c *mnistCertified) curve(name string, epochs []float64) mnistCurve {
-	cv := mnistCurve{Name: name, Epoch: epochs, TestEpoch: epochs}
+func (c *mnistCertified) curve(name string, epochs []float64) runCurve {
+	cv := runCurve{Name: name, Epoch: epochs, TestEpoch: epochs}
 	for range epochs {
 		cv.TrainObjective = append(cv.TrainObjective, c.Result.Objective)
 		cv.TestObjective = append(cv.TestObjective, c.Test.Objective)

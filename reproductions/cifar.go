@@ -161,46 +161,6 @@ func cifarInit(std float64) initializers.Spec {
 	return initializers.Normal(std)
 }
 
-// cifarCurve is the history of one run as plain series.
-type cifarCurve struct {
-	Name                          string
-	Epoch                         []float64
-	TrainObjective, TestObjective []float64
-	TrainPSNR, TestPSNR           []float64
-	// Rebuilt-primal objectives (eq. 47) and the dual objective without the
-	// hinge, when the gap was measured.
-	TrainRebuilt, TestRebuilt []float64
-	TrainDualNoHinge          []float64
-	TestDualNoHinge           []float64
-}
-
-// cifarCurveOf reads a history into series. The CIFAR-10 runs measure the
-// test metrics at every evaluation (cifarSettings sets no
-// training.Config.TestAndGapEvery: their 400 test images cost little next
-// to the 3000 training images evaluated anyway), so the test series align
-// with Epoch; a run without test images (Fig. 13) has none.
-func cifarCurveOf(h training.History) cifarCurve {
-	c := cifarCurve{Name: h.Name}
-	for _, r := range h.Records {
-		c.Epoch = append(c.Epoch, float64(r.Epoch))
-		c.TrainObjective = append(c.TrainObjective, r.Train.Objective)
-		c.TrainPSNR = append(c.TrainPSNR, r.Train.PSNR)
-		if r.Test != nil {
-			c.TestObjective = append(c.TestObjective, r.Test.Objective)
-			c.TestPSNR = append(c.TestPSNR, r.Test.PSNR)
-		}
-		if r.TrainGap != nil {
-			c.TrainRebuilt = append(c.TrainRebuilt, r.TrainGap.Primal)
-			c.TrainDualNoHinge = append(c.TrainDualNoHinge, r.TrainGap.Dual)
-		}
-		if r.TestGap != nil {
-			c.TestRebuilt = append(c.TestRebuilt, r.TestGap.Primal)
-			c.TestDualNoHinge = append(c.TestDualNoHinge, r.TestGap.Dual)
-		}
-	}
-	return c
-}
-
 // cifarChunk is how many images one graph execution of net may hold.
 func cifarChunk(net stcnn.Network, im *datasets.Images) int {
 	return stcnn.ChunkImages(im.H*im.W, net.HiddenWidth(), 0)

@@ -118,14 +118,14 @@ func runFig11(env Env) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	var curves []mnistCurve
+	var curves []runCurve
 	var rows []mnistGapRow
 	metrics := map[string]float64{}
 	closeObjectives, smallGap := true, true
 	var parts, certParts []string
 	for _, r := range runs {
-		pc := mnistCurveOf(fmt.Sprintf("primal_sigma%.2f", r.Sigma), r.Primal.History)
-		dc := mnistCurveOf(fmt.Sprintf("dual_sigma%.2f", r.Sigma), r.Dual.History)
+		pc := runCurveOf(r.Primal.History)
+		dc := runCurveOf(r.Dual.History)
 		curves = append(curves, pc, dc)
 		pl, dl := r.Primal.History.Last(), r.Dual.History.Last()
 		if r.Certified != nil {
@@ -188,15 +188,15 @@ func runFig11(env Env) (*Result, error) {
 	files = append(files, "fig11_gap.csv")
 	// The plots show the trained primal (solid), the trained dual (dashed)
 	// and, per sigma, the primal rebuilt from the dual by eq. 47 (dashed).
-	var withRebuilt []mnistCurve
+	var withRebuilt []runCurve
 	for _, c := range curves {
 		withRebuilt = append(withRebuilt, c)
 		if c.RebuiltTrain != nil {
-			withRebuilt = append(withRebuilt, mnistCurve{Name: strings.Replace(c.Name, "dual", "rebuilt", 1),
+			withRebuilt = append(withRebuilt, runCurve{Name: strings.Replace(c.Name, "dual", "rebuilt", 1),
 				Epoch: c.TestEpoch, TrainObjective: c.RebuiltTrain, TestEpoch: c.TestEpoch, TestObjective: c.RebuiltTest})
 		}
 	}
-	plots, err := mnistObjectivePlots(dir, "fig11", "Fig. 11, MNIST, Adam", withRebuilt, func(c mnistCurve) bool {
+	plots, err := mnistObjectivePlots(dir, "fig11", "Fig. 11, MNIST, Adam", withRebuilt, func(c runCurve) bool {
 		return !strings.HasPrefix(c.Name, string(stcnn.Primal))
 	})
 	if err != nil {

@@ -18,38 +18,35 @@ import (
 // objective over epochs (one panel per optimiser). Only the objective is
 // plotted, so no test set is used.
 func cifarFig13(env Env) (*Result, error) {
-	s := cifarSettingsFor(env.Scale)
-	dir, err := env.Dir("13")
+	fig, err := newCifarFigure(env, "13")
 	if err != nil {
 		return nil, err
 	}
-	set := cifarFigSettings{Settings: s, Choices: []string{
-		fmt.Sprintf("sigma %.2f (not stated for Fig. 13)", s.Sigma),
+	choices := []string{
+		fig.sigmaChoice(),
 		"no test set: the figure shows the training objective only",
-		"std 0 is all-zero weights", cifarObjectiveNote}}
-	var data *training.Data
+		"std 0 is all-zero weights", cifarObjectiveNote}
 	type runKey struct {
 		opt  string
 		std  float64
 		kind stcnn.ModelKind
 	}
-	curves := map[runKey]cifarCurve{}
+	curves := map[runKey]runCurve{}
 	var rows [][]float64
 	for oi, opt := range cifarOptimizers {
 		for _, std := range cifarInitStds {
 			for ki, kind := range []stcnn.ModelKind{stcnn.Primal, stcnn.Dual} {
-				cfg, err := s.config(fmt.Sprintf("%s-%s-std%g", kind, opt, std),
-					figureRun{Kind: kind, Optimizer: opt, Init: cifarInit(std), Sigma: s.Sigma})
+				cfg, err := fig.config(fmt.Sprintf("%s-%s-std%g", kind, opt, std),
+					figureRun{Kind: kind, Optimizer: opt, Init: cifarInit(std), Sigma: fig.Sigma})
 				if err != nil {
 					return nil, err
 				}
 				cfg.TestSize = 0
-				set.Runs = append(set.Runs, cfg)
-				res, err := env.trainShared(cfg, &data)
+				res, err := fig.train(cfg)
 				if err != nil {
 					return nil, err
 				}
-				c := cifarCurveOf(res.History)
+				c := runCurveOf(res.History)
 				curves[runKey{opt, std, kind}] = c
 				for j := range c.Epoch {
 					rows = append(rows, []float64{float64(oi), std, float64(ki), c.Epoch[j], c.TrainObjective[j],
@@ -58,7 +55,7 @@ func cifarFig13(env Env) (*Result, error) {
 			}
 		}
 	}
-	if err := WriteCSV(dir, "fig13_objective.csv", []string{"optimizer (0 sgdm, 1 adagrad, 2 rmsprop, 3 adam)",
+	if err := WriteCSV(fig.dir, "fig13_objective.csv", []string{"optimizer (0 sgdm, 1 adagrad, 2 rmsprop, 3 adam)",
 		"init_std", "model (0 primal, 1 dual)", "epoch", "train_objective", "train_objective_per_value", "train_psnr"}, rows); err != nil {
 		return nil, err
 	}
@@ -113,7 +110,7 @@ func cifarFig13(env Env) (*Result, error) {
 		}
 		panels[len(panels)-1] = append(panels[len(panels)-1], p)
 	}
-	files, err := cifarSavePanels(dir, "fig13", panels, 11, 9)
+	files, err := cifarSavePanels(fig.dir, "fig13", panels, 11, 9)
 	if err != nil {
 		return nil, err
 	}
@@ -133,10 +130,10 @@ func cifarFig13(env Env) (*Result, error) {
 		"rate-sized steps. Agreement rule: yes if the primal from zeros stays above the dual and all 16 dual runs end "+
 		"within 10%%; partly if one of the two parts holds (or the dual is init-independent within each optimiser). "+
 		"Normalisation: %s.",
-		s.Epochs, s.TrainSize, s.Sigma, s.BatchSize, summary.String(), lo, hi, 100*rel, lo/cifarPixels,
+		fig.Epochs, fig.TrainSize, fig.Sigma, fig.BatchSize, summary.String(), lo, hi, 100*rel, lo/cifarPixels,
 		initIndependent, rel <= 0.1, primalZeroStuck, len(stuck), strings.Join(stuck, ", "), cifarObjectiveNote)
 	return &Result{Files: append([]string{"fig13_objective.csv"}, files...), Summary: text, Agrees: agrees, Metrics: m,
-		Settings: set, Data: curves}, nil
+		Settings: fig.record(choices...), Data: curves}, nil
 }
 
 // ---------------------------------------------------------------- Fig. 14
@@ -144,15 +141,13 @@ func cifarFig13(env Env) (*Result, error) {
 // cifarFig14 trains primal and dual from N(0, 0.001^2) under the four
 // optimisers and plots training and test PSNR over epochs.
 func cifarFig14(env Env) (*Result, error) {
-	s := cifarSettingsFor(env.Scale)
-	dir, err := env.Dir("14")
+	fig, err := newCifarFigure(env, "14")
 	if err != nil {
 		return nil, err
 	}
-	set := cifarFigSettings{Settings: s, Choices: []string{
-		fmt.Sprintf("sigma %.2f (not stated for Fig. 14)", s.Sigma), "initialisation N(0, 0.001^2) as in the paper",
-		"PSNR: mean over images of 10 log10(1/MSE_n), peak 1", cifarTestNote}}
-	var data *training.Data
+	choices := []string{
+		fig.sigmaChoice(), "initialisation N(0, 0.001^2) as in the paper",
+		"PSNR: mean over images of 10 log10(1/MSE_n), peak 1", cifarTestNote}
 	var rows [][]float64
 	var panels [][]*plot.Plot
 	m := map[string]float64{}
@@ -164,17 +159,16 @@ func cifarFig14(env Env) (*Result, error) {
 		var final [2]training.Record
 		var stab [2]float64
 		for ki, kind := range []stcnn.ModelKind{stcnn.Primal, stcnn.Dual} {
-			cfg, err := s.config(fmt.Sprintf("%s-%s", kind, opt),
-				figureRun{Kind: kind, Optimizer: opt, Init: initializers.Normal(0.001), Sigma: s.Sigma})
+			cfg, err := fig.config(fmt.Sprintf("%s-%s", kind, opt),
+				figureRun{Kind: kind, Optimizer: opt, Init: initializers.Normal(0.001), Sigma: fig.Sigma})
 			if err != nil {
 				return nil, err
 			}
-			set.Runs = append(set.Runs, cfg)
-			res, err := env.trainShared(cfg, &data)
+			res, err := fig.train(cfg)
 			if err != nil {
 				return nil, err
 			}
-			c := cifarCurveOf(res.History)
+			c := runCurveOf(res.History)
 			for j := range c.Epoch {
 				rows = append(rows, []float64{float64(oi), float64(ki), c.Epoch[j], c.TrainPSNR[j], c.TestPSNR[j],
 					c.TrainObjective[j], c.TestObjective[j]})
@@ -207,12 +201,12 @@ func cifarFig14(env Env) (*Result, error) {
 		}
 		panels[len(panels)-1] = append(panels[len(panels)-1], p)
 	}
-	if err := WriteCSV(dir, "fig14_psnr.csv", []string{"optimizer (0 sgdm, 1 adagrad, 2 rmsprop, 3 adam)",
+	if err := WriteCSV(fig.dir, "fig14_psnr.csv", []string{"optimizer (0 sgdm, 1 adagrad, 2 rmsprop, 3 adam)",
 		"model (0 primal, 1 dual)", "epoch", "train_psnr", "test_psnr", "train_objective", "test_objective"}, rows); err != nil {
 		return nil, err
 	}
 	m["primal_runs_stuck"] = float64(len(stuck))
-	files, err := cifarSavePanels(dir, "fig14", panels, 11, 9)
+	files, err := cifarSavePanels(fig.dir, "fig14", panels, 11, 9)
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +218,7 @@ func cifarFig14(env Env) (*Result, error) {
 		"N(0, 0.001^2) primal starts inside the soft-threshold's dead zone (|Y u| ~ 0.003 < lambda), where the data term "+
 		"has zero gradient; it leaves it only where an adaptive optimiser scales the tiny weight-penalty gradient up to "+
 		"rate-sized steps. Agreement rule: yes if both parts hold, partly if one does. %s.",
-		s.Epochs, s.TrainSize, s.TestSize, s.Sigma, summary.String(), dualBest, adamMatch, cifarOr(stuck), cifarTestNote)
+		fig.Epochs, fig.TrainSize, fig.TestSize, fig.Sigma, summary.String(), dualBest, adamMatch, cifarOr(stuck), cifarTestNote)
 	return &Result{Files: append([]string{"fig14_psnr.csv"}, files...), Summary: text, Agrees: agrees, Metrics: m,
-		Settings: set}, nil
+		Settings: fig.record(choices...)}, nil
 }

@@ -19,17 +19,16 @@ import (
 // denoised test images at the snapshot epochs (the paper: 8, 16 and 28),
 // taken by an epoch hook of the run.
 func cifarFig15(env Env) (*Result, error) {
-	s := cifarSettingsFor(env.Scale)
-	dir, err := env.Dir("15")
+	fig, err := newCifarFigure(env, "15")
 	if err != nil {
 		return nil, err
 	}
-	snaps := s.SnapshotEpochs
-	set := cifarFigSettings{Settings: s, Choices: []string{
+	snaps := fig.SnapshotEpochs
+	choices := []string{
 		fmt.Sprintf("snapshot epochs %v of %d (paper: 8, 16, 28; smaller scales use proportionally earlier epochs)",
 			snaps, snaps[len(snaps)-1]),
-		fmt.Sprintf("sigma %.2f (not stated for Fig. 15)", s.Sigma),
-		fmt.Sprintf("the first %d images of the test subset are shown", s.ShowImages), cifarTestNote}}
+		fig.sigmaChoice(),
+		fmt.Sprintf("the first %d images of the test subset are shown", fig.ShowImages), cifarTestNote}
 	var data *training.Data
 	var shownNoisy, shownClean *datasets.Images
 	labels := []string{"noisy", "clean"}
@@ -39,17 +38,17 @@ func cifarFig15(env Env) (*Result, error) {
 	var summary strings.Builder
 	var lastPSNR [2]float64
 	for ki, kind := range []stcnn.ModelKind{stcnn.Primal, stcnn.Dual} {
-		cfg, err := s.config(fmt.Sprintf("%s-sgdm", kind), figureRun{Kind: kind, Optimizer: optimizers.NameSGDM,
-			Init: initializers.Normal(0.001), Sigma: s.Sigma, Epochs: snaps[len(snaps)-1]})
+		cfg, err := fig.config(fmt.Sprintf("%s-sgdm", kind), figureRun{Kind: kind, Optimizer: optimizers.NameSGDM,
+			Init: initializers.Normal(0.001), Sigma: fig.Sigma, Epochs: snaps[len(snaps)-1]})
 		if err != nil {
 			return nil, err
 		}
-		set.Runs = append(set.Runs, cfg)
+		fig.runs = append(fig.runs, cfg)
 		if data == nil {
 			if data, err = env.data(cfg); err != nil {
 				return nil, err
 			}
-			n := min(s.ShowImages, data.TestNoisy.N)
+			n := min(fig.ShowImages, data.TestNoisy.N)
 			if shownNoisy, err = data.TestNoisy.Slice(0, n); err != nil {
 				return nil, err
 			}
@@ -96,15 +95,15 @@ func cifarFig15(env Env) (*Result, error) {
 			rows[i][4] = noisyPSNR
 		}
 	}
-	if err := WriteCSV(dir, "fig15_psnr.csv", []string{"epoch (-1: noisy input)", "model (0 primal, 1 dual)", "image",
+	if err := WriteCSV(fig.dir, "fig15_psnr.csv", []string{"epoch (-1: noisy input)", "model (0 primal, 1 dual)", "image",
 		"image_psnr", "mean_test_psnr"}, rows); err != nil {
 		return nil, err
 	}
-	p, err := cifarImagePlot(fmt.Sprintf("SGDM, N(0, 0.001^2), sigma %.2f", s.Sigma), labels, rowsImg, shownNoisy.N)
+	p, err := cifarImagePlot(fmt.Sprintf("SGDM, N(0, 0.001^2), sigma %.2f", fig.Sigma), labels, rowsImg, shownNoisy.N)
 	if err != nil {
 		return nil, err
 	}
-	files, err := SavePlot(p, dir, "fig15", 1.2+0.9*float64(shownNoisy.N), 0.6+0.9*float64(len(rowsImg)))
+	files, err := SavePlot(p, fig.dir, "fig15", 1.2+0.9*float64(shownNoisy.N), 0.6+0.9*float64(len(rowsImg)))
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +114,7 @@ func cifarFig15(env Env) (*Result, error) {
 	text := fmt.Sprintf("Mean test PSNR at the snapshot epochs %v (%d training / %d test images, sigma %.2f, %s): %s"+
 		"the noisy input itself has %.2f dB. Agreement rule: yes if neither network's output at the last snapshot is "+
 		"3 dB better than its noisy input (images still far from the noise-free ones).",
-		snaps, s.TrainSize, s.TestSize, s.Sigma, cifarTestNote, summary.String(), noisyPSNR)
+		snaps, fig.TrainSize, fig.TestSize, fig.Sigma, cifarTestNote, summary.String(), noisyPSNR)
 	return &Result{Files: append([]string{"fig15_psnr.csv"}, files...), Summary: text, Agrees: agrees, Metrics: m,
-		Settings: set}, nil
+		Settings: fig.record(choices...)}, nil
 }

@@ -28,10 +28,10 @@ const cifarSweepChoice = "primal: Adam, Kaiming-uniform initialisation (the pape
 	"experiment, where it says the primal needs Adam to reach the optimum); dual: Adam, zero initialisation; " +
 	"the same clean subsets at every sigma, noise drawn with the seeds training.LoadData uses"
 
-// cifarTrainPairs trains primal and dual at each sigma. The data are read
-// once and re-noised per sigma with the seeds training.LoadData uses.
-func cifarTrainPairs(env Env, s cifarSettings, sigmas []float64, measureGap bool, set *cifarFigSettings) ([]cifarPair, error) {
-	var base *training.Data
+// trainPairs trains primal and dual at each sigma, recording the runs in
+// the figure's manifest. The data are read once and re-noised per sigma
+// with the seeds training.LoadData uses.
+func (fig *cifarFigure) trainPairs(sigmas []float64, measureGap bool) ([]cifarPair, error) {
 	var pairs []cifarPair
 	for _, sigma := range sigmas {
 		pair := cifarPair{Sigma: sigma}
@@ -40,13 +40,13 @@ func cifarTrainPairs(env Env, s cifarSettings, sigmas []float64, measureGap bool
 			if kind == stcnn.Dual {
 				r.Init, r.MeasureGap = initializers.Zeros(), measureGap
 			}
-			cfg, err := s.config(fmt.Sprintf("%s-sigma%g", kind, sigma), r)
+			cfg, err := fig.config(fmt.Sprintf("%s-sigma%g", kind, sigma), r)
 			if err != nil {
 				return nil, err
 			}
-			set.Runs = append(set.Runs, cfg)
+			fig.runs = append(fig.runs, cfg)
 			if pair.Data == nil {
-				clean, err := env.sharedImages(&base, cfg)
+				clean, err := fig.env.sharedImages(&fig.data, cfg)
 				if err != nil {
 					return nil, err
 				}
@@ -54,7 +54,7 @@ func cifarTrainPairs(env Env, s cifarSettings, sigmas []float64, measureGap bool
 					return nil, err
 				}
 			}
-			res, err := env.train(cfg, pair.Data)
+			res, err := fig.env.train(cfg, pair.Data)
 			if err != nil {
 				return nil, err
 			}
@@ -73,15 +73,14 @@ func cifarTrainPairs(env Env, s cifarSettings, sigmas []float64, measureGap bool
 // three noise levels and measures the gap of the primal rebuilt from the dual
 // by eq. 47.
 func cifarFig16(env Env) (*Result, error) {
-	s := cifarSettingsFor(env.Scale)
-	dir, err := env.Dir("16")
+	fig, err := newCifarFigure(env, "16")
 	if err != nil {
 		return nil, err
 	}
-	set := cifarFigSettings{Settings: s, Choices: []string{cifarSweepChoice,
+	choices := []string{cifarSweepChoice,
 		"the rebuilt-primal gap compares the primal of eq. 47 with the dual objective without the hinge term",
-		cifarObjectiveNote, cifarTestNote}}
-	pairs, err := cifarTrainPairs(env, s, s.Sigmas, true, &set)
+		cifarObjectiveNote, cifarTestNote}
+	pairs, err := fig.trainPairs(fig.Sigmas, true)
 	if err != nil {
 		return nil, err
 	}
@@ -91,11 +90,11 @@ func cifarFig16(env Env) (*Result, error) {
 	var summary strings.Builder
 	closeAll, closeAny := true, false
 	for _, p := range pairs {
-		cp, cd := cifarCurveOf(p.Primal.History), cifarCurveOf(p.Dual.History)
+		cp, cd := runCurveOf(p.Primal.History), runCurveOf(p.Dual.History)
 		for j := range cd.Epoch {
 			curveRows = append(curveRows, []float64{p.Sigma, cd.Epoch[j], cp.TrainObjective[j], cd.TrainObjective[j],
-				cp.TestObjective[j], cd.TestObjective[j], cd.TrainRebuilt[j], cd.TrainDualNoHinge[j], cd.TestRebuilt[j],
-				cd.TestDualNoHinge[j]})
+				cp.TestObjective[j], cd.TestObjective[j], cd.RebuiltTrain[j], cd.DualNoHingeTrain[j], cd.RebuiltTest[j],
+				cd.DualNoHingeTest[j]})
 		}
 		trainSeries = append(trainSeries, Series{Label: fmt.Sprintf("primal s=%g", p.Sigma), X: cp.Epoch, Y: cp.TrainObjective, Dashed: true},
 			Series{Label: fmt.Sprintf("dual s=%g", p.Sigma), X: cd.Epoch, Y: cd.TrainObjective})
@@ -103,8 +102,8 @@ func cifarFig16(env Env) (*Result, error) {
 			Series{Label: fmt.Sprintf("dual s=%g", p.Sigma), X: cd.Epoch, Y: cd.TestObjective})
 		relTrain, relTest := make([]float64, len(cd.Epoch)), make([]float64, len(cd.Epoch))
 		for j := range cd.Epoch {
-			relTrain[j] = (cd.TrainRebuilt[j] - cd.TrainDualNoHinge[j]) / cd.TrainDualNoHinge[j]
-			relTest[j] = (cd.TestRebuilt[j] - cd.TestDualNoHinge[j]) / cd.TestDualNoHinge[j]
+			relTrain[j] = (cd.RebuiltTrain[j] - cd.DualNoHingeTrain[j]) / cd.DualNoHingeTrain[j]
+			relTest[j] = (cd.RebuiltTest[j] - cd.DualNoHingeTest[j]) / cd.DualNoHingeTest[j]
 		}
 		gapSeries = append(gapSeries, Series{Label: fmt.Sprintf("train s=%g", p.Sigma), X: cd.Epoch, Y: relTrain},
 			Series{Label: fmt.Sprintf("test s=%g", p.Sigma), X: cd.Epoch, Y: relTest, Dashed: true})
@@ -134,12 +133,12 @@ func cifarFig16(env Env) (*Result, error) {
 			p.Sigma, lp.Train.Objective, ld.Train.Objective, 100*relPD, lp.Test.Objective, ld.Test.Objective, 100*relPDTest,
 			tg.Primal, tg.Dual, tg.Gap, 100*tg.Relative, 100*sg.Relative, 100*tg.ViolatedFraction)
 	}
-	if err := WriteCSV(dir, "fig16_curves.csv", []string{"sigma", "epoch", "primal_train_objective", "dual_train_objective",
+	if err := WriteCSV(fig.dir, "fig16_curves.csv", []string{"sigma", "epoch", "primal_train_objective", "dual_train_objective",
 		"primal_test_objective", "dual_test_objective", "rebuilt_primal_train_objective", "dual_train_objective_no_hinge",
 		"rebuilt_primal_test_objective", "dual_test_objective_no_hinge"}, curveRows); err != nil {
 		return nil, err
 	}
-	if err := WriteCSV(dir, "fig16_final.csv", []string{"sigma", "primal_train_objective", "dual_train_objective",
+	if err := WriteCSV(fig.dir, "fig16_final.csv", []string{"sigma", "primal_train_objective", "dual_train_objective",
 		"primal_test_objective", "dual_test_objective", "rebuilt_train_objective", "dual_train_no_hinge", "train_gap",
 		"train_gap_relative", "rebuilt_test_objective", "dual_test_no_hinge", "test_gap", "test_gap_relative",
 		"violated_fraction", "rebuilt_K"}, finalRows); err != nil {
@@ -157,16 +156,16 @@ func cifarFig16(env Env) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := cifarSavePanels(dir, "fig16", [][]*plot.Plot{{pa, pb, pc}}, 15, 5)
+	files, err := cifarSavePanels(fig.dir, "fig16", [][]*plot.Plot{{pa, pb, pc}}, 15, 5)
 	if err != nil {
 		return nil, err
 	}
 	agrees := agreement(closeAll, closeAny)
 	text := fmt.Sprintf("After %d epochs (%d training / %d test images; %s): %sAgreement rule: yes if the trained primal "+
 		"and dual objectives differ by at most 10%% on training and test data at every sigma. %s; %s.",
-		s.Epochs, s.TrainSize, s.TestSize, cifarSweepChoice, summary.String(), cifarObjectiveNote, cifarTestNote)
+		fig.Epochs, fig.TrainSize, fig.TestSize, cifarSweepChoice, summary.String(), cifarObjectiveNote, cifarTestNote)
 	return &Result{Files: append([]string{"fig16_curves.csv", "fig16_final.csv"}, files...), Summary: text, Agrees: agrees,
-		Metrics: m, Settings: set}, nil
+		Metrics: m, Settings: fig.record(choices...)}, nil
 }
 
 // cifarPaperTable2 is Table II of the paper: PSNR (dB) of primal train,
@@ -181,15 +180,14 @@ var cifarPaperTable2 = map[float64][4]float64{
 // at three noise levels next to the paper's Table II, with the per-image
 // squared errors from which every entry is recomputed (stcnn.ImageMetrics).
 func cifarTable2(env Env) (*Result, error) {
-	s := cifarSettingsFor(env.Scale)
-	dir, err := env.Dir("table2")
+	fig, err := newCifarFigure(env, "table2")
 	if err != nil {
 		return nil, err
 	}
-	set := cifarFigSettings{Settings: s, Choices: []string{cifarSweepChoice,
+	choices := []string{cifarSweepChoice,
 		"PSNR: mean over images of 10 log10(1/MSE_n), peak 1, images in [0, 1]; RLNE: mean of ||f(Y_n) - X_n|| / ||X_n||",
-		cifarTestNote}}
-	pairs, err := cifarTrainPairs(env, s, s.Sigmas, false, &set)
+		cifarTestNote}
+	pairs, err := fig.trainPairs(fig.Sigmas, false)
 	if err != nil {
 		return nil, err
 	}
@@ -243,17 +241,17 @@ func cifarTable2(env Env) (*Result, error) {
 		fmt.Fprintf(&summary, "sigma %.2f: primal %.2f / %.2f dB, dual %.2f / %.2f dB (train / test; paper %.2f / %.2f and %.2f / %.2f); ",
 			p.Sigma, psnr[0], psnr[1], psnr[2], psnr[3], paper[0], paper[1], paper[2], paper[3])
 	}
-	if err := WriteCSV(dir, "table2.csv", []string{"sigma", "primal_train_psnr", "primal_test_psnr", "dual_train_psnr",
+	if err := WriteCSV(fig.dir, "table2.csv", []string{"sigma", "primal_train_psnr", "primal_test_psnr", "dual_train_psnr",
 		"dual_test_psnr", "paper_primal_train_psnr", "paper_primal_test_psnr", "paper_dual_train_psnr", "paper_dual_test_psnr",
 		"primal_train_rlne", "primal_test_rlne", "dual_train_rlne", "dual_test_rlne"}, tableRows); err != nil {
 		return nil, err
 	}
-	if err := WriteCSV(dir, "table2_image_errors.csv", []string{"sigma", "model (0 primal, 1 dual)", "set (0 train, 1 test)",
+	if err := WriteCSV(fig.dir, "table2_image_errors.csv", []string{"sigma", "model (0 primal, 1 dual)", "set (0 train, 1 test)",
 		"image", "squared_error", "clean_energy"}, imageRows); err != nil {
 		return nil, err
 	}
 	md.WriteString("\n" + cifarTestNote + ".\n")
-	if err := training.WriteFileAtomic(filepath.Join(dir, "table2.md"), []byte(md.String())); err != nil {
+	if err := training.WriteFileAtomic(filepath.Join(fig.dir, "table2.md"), []byte(md.String())); err != nil {
 		return nil, err
 	}
 	var series []Series
@@ -269,36 +267,35 @@ func cifarTable2(env Env) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := SavePlot(p, dir, "table2", 7, 5)
+	files, err := SavePlot(p, fig.dir, "table2", 7, 5)
 	if err != nil {
 		return nil, err
 	}
 	agrees := agreement(closeAll, closeAny)
 	text := fmt.Sprintf("PSNR after %d epochs (%d training / %d test images; %s): %sAgreement rule (the paper's own): "+
 		"yes if primal and dual PSNR differ by less than 1 dB at every sigma; the absolute values are compared with the "+
-		"paper's but a small scale is not expected to reach them. %s.", s.Epochs, s.TrainSize, s.TestSize, cifarSweepChoice,
+		"paper's but a small scale is not expected to reach them. %s.", fig.Epochs, fig.TrainSize, fig.TestSize, cifarSweepChoice,
 		summary.String(), cifarTestNote)
 	return &Result{Files: append([]string{"table2.csv", "table2_image_errors.csv", "table2.md"}, files...), Summary: text,
-		Agrees: agrees, Metrics: m, Settings: set}, nil
+		Agrees: agrees, Metrics: m, Settings: fig.record(choices...)}, nil
 }
 
 // cifarFig17 shows test images denoised by the primal and dual networks at
 // sigma 0.5.
 func cifarFig17(env Env) (*Result, error) {
-	s := cifarSettingsFor(env.Scale)
-	dir, err := env.Dir("17")
+	fig, err := newCifarFigure(env, "17")
 	if err != nil {
 		return nil, err
 	}
 	const sigma = 0.5
-	set := cifarFigSettings{Settings: s, Choices: []string{cifarSweepChoice,
-		fmt.Sprintf("the first %d images of the test subset are shown", s.ShowImages), cifarTestNote}}
-	pairs, err := cifarTrainPairs(env, s, []float64{sigma}, false, &set)
+	choices := []string{cifarSweepChoice,
+		fmt.Sprintf("the first %d images of the test subset are shown", fig.ShowImages), cifarTestNote}
+	pairs, err := fig.trainPairs([]float64{sigma}, false)
 	if err != nil {
 		return nil, err
 	}
 	p := pairs[0]
-	n := min(s.ShowImages, p.Data.TestNoisy.N)
+	n := min(fig.ShowImages, p.Data.TestNoisy.N)
 	noisy, err := p.Data.TestNoisy.Slice(0, n)
 	if err != nil {
 		return nil, err
@@ -322,7 +319,7 @@ func cifarFig17(env Env) (*Result, error) {
 		rows = append(rows, []float64{float64(i), pn[i], pp[i], pd[i], pd[i] - pp[i]})
 		maxDiff = math.Max(maxDiff, math.Abs(pd[i]-pp[i]))
 	}
-	if err := WriteCSV(dir, "fig17_psnr.csv", []string{"image", "noisy_psnr", "primal_psnr", "dual_psnr", "dual_minus_primal"}, rows); err != nil {
+	if err := WriteCSV(fig.dir, "fig17_psnr.csv", []string{"image", "noisy_psnr", "primal_psnr", "dual_psnr", "dual_minus_primal"}, rows); err != nil {
 		return nil, err
 	}
 	plt, err := cifarImagePlot(fmt.Sprintf("sigma %.2f: noisy, clean, primal, dual", sigma),
@@ -330,7 +327,7 @@ func cifarFig17(env Env) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := SavePlot(plt, dir, "fig17", 1.2+0.9*float64(n), 0.6+0.9*4)
+	files, err := SavePlot(plt, fig.dir, "fig17", 1.2+0.9*float64(n), 0.6+0.9*4)
 	if err != nil {
 		return nil, err
 	}
@@ -341,6 +338,6 @@ func cifarFig17(env Env) (*Result, error) {
 	text := fmt.Sprintf("At sigma %.2f after %d epochs (%d training / %d test images): on the %d images shown the noisy input has "+
 		"%.2f dB, the primal output %.2f dB and the dual output %.2f dB on average (largest per-image difference %.2f dB); "+
 		"on the whole test subset primal %.2f dB, dual %.2f dB. Agreement rule: yes if the test PSNRs differ by less than 1 dB. %s.",
-		sigma, s.Epochs, s.TrainSize, s.TestSize, n, mean(pn), mean(pp), mean(pd), maxDiff, lp.Test.PSNR, ld.Test.PSNR, cifarTestNote)
-	return &Result{Files: append([]string{"fig17_psnr.csv"}, files...), Summary: text, Agrees: agrees, Metrics: m, Settings: set}, nil
+		sigma, fig.Epochs, fig.TrainSize, fig.TestSize, n, mean(pn), mean(pp), mean(pd), maxDiff, lp.Test.PSNR, ld.Test.PSNR, cifarTestNote)
+	return &Result{Files: append([]string{"fig17_psnr.csv"}, files...), Summary: text, Agrees: agrees, Metrics: m, Settings: fig.record(choices...)}, nil
 }

@@ -25,28 +25,25 @@ import (
 // activations over the training images, (c) the objective and (d) the PSNR
 // over epochs.
 func cifarFig2(env Env) (*Result, error) {
-	s := cifarSettingsFor(env.Scale)
-	dir, err := env.Dir("2")
+	fig, err := newCifarFigure(env, "2")
 	if err != nil {
 		return nil, err
 	}
-	set := cifarFigSettings{Settings: s, Choices: []string{
+	choices := []string{
 		"optimiser Adam and Kaiming-uniform initialisation for both networks (the paper does not say; " +
 			"N(0, 0.001^2) would leave the soft-threshold's dead zone |Yu| < lambda without gradient)",
-		fmt.Sprintf("sigma %.2f (not stated for Fig. 2)", s.Sigma),
+		fig.sigmaChoice(),
 		"(b): mean of each hidden unit's activation act(Y u_k) over all pixels of the training images, one value per filter",
-		cifarObjectiveNote, cifarTestNote}}
+		cifarObjectiveNote, cifarTestNote}
 	acts := []stcnn.Activation{stcnn.ActivationReLU, stcnn.ActivationST}
-	var data *training.Data
 	results := make([]*training.Result, len(acts))
 	for i, a := range acts {
-		cfg, err := s.config("primal-"+string(a), figureRun{Kind: stcnn.Primal, Optimizer: optimizers.NameAdam,
-			Init: initializers.KaimingUniform(), Sigma: s.Sigma, Activation: a})
+		cfg, err := fig.config("primal-"+string(a), figureRun{Kind: stcnn.Primal, Optimizer: optimizers.NameAdam,
+			Init: initializers.KaimingUniform(), Sigma: fig.Sigma, Activation: a})
 		if err != nil {
 			return nil, err
 		}
-		set.Runs = append(set.Runs, cfg)
-		if results[i], err = env.trainShared(cfg, &data); err != nil {
+		if results[i], err = fig.train(cfg); err != nil {
 			return nil, err
 		}
 	}
@@ -79,7 +76,7 @@ func cifarFig2(env Env) (*Result, error) {
 	for i := range xs {
 		rows[i] = []float64{xs[i], relu[i], st[i]}
 	}
-	if err := WriteCSV(dir, "fig2_activations.csv", []string{"x", "relu", "soft_threshold"}, rows); err != nil {
+	if err := WriteCSV(fig.dir, "fig2_activations.csv", []string{"x", "relu", "soft_threshold"}, rows); err != nil {
 		return nil, err
 	}
 
@@ -87,7 +84,7 @@ func cifarFig2(env Env) (*Result, error) {
 	means := make([][]float64, len(acts))
 	zeros := make([][]float64, len(acts))
 	for i, r := range results {
-		if means[i], zeros[i], err = cifarHiddenStats(env, r, data.TrainNoisy); err != nil {
+		if means[i], zeros[i], err = cifarHiddenStats(env, r, fig.data.TrainNoisy); err != nil {
 			return nil, err
 		}
 	}
@@ -95,20 +92,20 @@ func cifarFig2(env Env) (*Result, error) {
 	for k := range means[0] {
 		rows = append(rows, []float64{float64(k), means[0][k], means[1][k], zeros[0][k], zeros[1][k]})
 	}
-	if err := WriteCSV(dir, "fig2_filter_means.csv",
+	if err := WriteCSV(fig.dir, "fig2_filter_means.csv",
 		[]string{"filter", "relu_mean", "st_mean", "relu_zero_fraction", "st_zero_fraction"}, rows); err != nil {
 		return nil, err
 	}
 
 	// (c), (d) Curves.
-	curves := []cifarCurve{cifarCurveOf(results[0].History), cifarCurveOf(results[1].History)}
+	curves := []runCurve{runCurveOf(results[0].History), runCurveOf(results[1].History)}
 	rows = nil
 	for j := range curves[0].Epoch {
 		rows = append(rows, []float64{curves[0].Epoch[j], curves[0].TrainObjective[j], curves[0].TestObjective[j],
 			curves[1].TrainObjective[j], curves[1].TestObjective[j], curves[0].TrainPSNR[j], curves[0].TestPSNR[j],
 			curves[1].TrainPSNR[j], curves[1].TestPSNR[j]})
 	}
-	if err := WriteCSV(dir, "fig2_curves.csv", []string{"epoch", "relu_train_objective", "relu_test_objective",
+	if err := WriteCSV(fig.dir, "fig2_curves.csv", []string{"epoch", "relu_train_objective", "relu_test_objective",
 		"st_train_objective", "st_test_objective", "relu_train_psnr", "relu_test_psnr", "st_train_psnr", "st_test_psnr"}, rows); err != nil {
 		return nil, err
 	}
@@ -136,7 +133,7 @@ func cifarFig2(env Env) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	files, err := cifarSavePanels(dir, "fig2", [][]*plot.Plot{{pa, pb}, {pc, pd}}, 10, 8)
+	files, err := cifarSavePanels(fig.dir, "fig2", [][]*plot.Plot{{pa, pb}, {pc, pd}}, 10, 8)
 	if err != nil {
 		return nil, err
 	}
@@ -168,11 +165,11 @@ func cifarFig2(env Env) (*Result, error) {
 		"PSNR train %.2f / test %.2f dB; ST network objective %.4g, PSNR train %.2f / test %.2f dB (ST - ReLU test PSNR %+.2f dB; %s). "+
 		"Hidden activations: %d of %d ST filters have a negative mean (ReLU: %d, necessarily 0); zero (dead-zone) fraction "+
 		"%.2f for ST, %.2f for ReLU. Agreement rule: yes if the ST network trains and its test PSNR is within 1 dB of "+
-		"or above the ReLU network's.", s.Epochs, s.TrainSize, s.Sigma, last[0].Train.Objective, last[0].Train.PSNR,
+		"or above the ReLU network's.", fig.Epochs, fig.TrainSize, fig.Sigma, last[0].Train.Objective, last[0].Train.PSNR,
 		last[0].Test.PSNR, last[1].Train.Objective, last[1].Train.PSNR, last[1].Test.PSNR, diff, cifarTestNote,
 		stNeg, len(means[1]), reluNeg, stZero, reluZero)
 	return &Result{Files: append([]string{"fig2_activations.csv", "fig2_filter_means.csv", "fig2_curves.csv"}, files...),
-		Summary: summary, Agrees: agrees, Metrics: m, Settings: set,
+		Summary: summary, Agrees: agrees, Metrics: m, Settings: fig.record(choices...),
 		Data: map[string]any{"activations_x": xs, "relu": relu, "st": st, "filter_means": means, "curves": curves}}, nil
 }
 

@@ -7,6 +7,8 @@ package reproductions
 // and Fig. 17 (denoised images at sigma 0.5). Shared settings are in cifar.go.
 
 import (
+	"fmt"
+
 	"github.com/convexst/stcnn/stcnn/training"
 )
 
@@ -44,6 +46,45 @@ type cifarFigSettings struct {
 	Settings cifarSettings     `json:"cifar_settings"`
 	Runs     []training.Config `json:"runs"`
 	Choices  []string          `json:"choices"`
+}
+
+// cifarFigure is a CIFAR-10 figure being made: the settings of its scale,
+// its folder, the runs it trains (for its manifest) and the images they
+// share.
+type cifarFigure struct {
+	cifarSettings
+	env  Env
+	id   string
+	dir  string
+	runs []training.Config
+	data *training.Data
+}
+
+// newCifarFigure starts CIFAR-10 figure id at env's scale.
+func newCifarFigure(env Env, id string) (*cifarFigure, error) {
+	dir, err := env.Dir(id)
+	if err != nil {
+		return nil, err
+	}
+	return &cifarFigure{cifarSettings: cifarSettingsFor(env.Scale), env: env, id: id, dir: dir}, nil
+}
+
+// train records cfg in the figure's manifest and trains it on the images
+// that all runs of the figure share (Env.trainShared).
+func (fig *cifarFigure) train(cfg training.Config) (*training.Result, error) {
+	fig.runs = append(fig.runs, cfg)
+	return fig.env.trainShared(cfg, &fig.data)
+}
+
+// sigmaChoice is the manifest's choice of the noise level, which the
+// paper's caption of the figure does not state.
+func (fig *cifarFigure) sigmaChoice() string {
+	return fmt.Sprintf("sigma %.2f (not stated for Fig. %s)", fig.Sigma, fig.id)
+}
+
+// record is the figure's manifest record: its settings, runs and choices.
+func (fig *cifarFigure) record(choices ...string) cifarFigSettings {
+	return cifarFigSettings{Settings: fig.cifarSettings, Runs: fig.runs, Choices: choices}
 }
 
 // cifarObjectiveNote states the normalisation of every objective reported.

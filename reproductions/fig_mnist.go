@@ -38,8 +38,8 @@ var mnistModels = []stcnn.ModelKind{stcnn.Primal, stcnn.Dual}
 // mnistComparison is the data of Figs. 9 and 10: one objective curve per
 // (variant, network) and the final objectives.
 type mnistComparison struct {
-	Variants []string     `json:"variants"`
-	Curves   []mnistCurve `json:"curves"`
+	Variants []string   `json:"variants"`
+	Curves   []runCurve `json:"curves"`
 	// FinalTrain[kind][variant] and FinalTest are the last objectives;
 	// StartTrain is the training objective at the initial weights and
 	// FirstTrain after the first epoch.
@@ -82,7 +82,7 @@ func mnistCompare(env Env, s MNISTSettings, variants []string, run func(v string
 				return nil, nil, err
 			}
 			configs = append(configs, cfg)
-			curve := mnistCurveOf(cfg.Name, res.History)
+			curve := runCurveOf(res.History)
 			c.Curves = append(c.Curves, curve)
 			last := res.History.Last()
 			c.FinalTrain[kind] = append(c.FinalTrain[kind], last.Train.Objective)
@@ -140,7 +140,7 @@ func mnistCompareResult(env Env, id, title, what string, s MNISTSettings, c *mni
 		return nil, err
 	}
 	files := []string{name + ".csv"}
-	plots, err := mnistObjectivePlots(dir, name, title, c.Curves, func(cv mnistCurve) bool {
+	plots, err := mnistObjectivePlots(dir, name, title, c.Curves, func(cv runCurve) bool {
 		return strings.HasPrefix(cv.Name, string(stcnn.Dual))
 	})
 	if err != nil {

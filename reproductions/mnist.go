@@ -185,51 +185,10 @@ func (s MNISTSettings) config(name string, r figureRun) (training.Config, error)
 	return cfg, nil // training.Run validates it
 }
 
-// mnistCurve is the objective history of one run as plain series.
-type mnistCurve struct {
-	Name           string    `json:"name"`
-	Epoch          []float64 `json:"epoch"`
-	TrainObjective []float64 `json:"train_objective"`
-	// TestEpoch are the epochs whose evaluation measured the test metrics
-	// and the gaps (every epoch unless MNISTSettings.TestAndGapEvery says
-	// otherwise); the series below are measured at them.
-	TestEpoch     []float64 `json:"test_epoch"`
-	TestObjective []float64 `json:"test_objective"`
-	// TrainGap and TestGap are the rebuilt-primal objective minus the dual
-	// objective (eq. 47), for a dual run with MeasureGap; RebuiltTrain and
-	// RebuiltTest are the rebuilt primal's objectives.
-	TrainGap     []float64 `json:"train_gap,omitempty"`
-	TestGap      []float64 `json:"test_gap,omitempty"`
-	RebuiltTrain []float64 `json:"rebuilt_train,omitempty"`
-	RebuiltTest  []float64 `json:"rebuilt_test,omitempty"`
-}
-
-func mnistCurveOf(name string, h training.History) mnistCurve {
-	c := mnistCurve{Name: name}
-	for _, r := range h.Records {
-		c.Epoch = append(c.Epoch, float64(r.Epoch))
-		c.TrainObjective = append(c.TrainObjective, r.Train.Objective)
-		if r.Test == nil {
-			continue // an evaluation between those of TestAndGapEvery: no test metrics, no gaps
-		}
-		c.TestEpoch = append(c.TestEpoch, float64(r.Epoch))
-		c.TestObjective = append(c.TestObjective, r.Test.Objective)
-		if r.TrainGap != nil {
-			c.TrainGap = append(c.TrainGap, r.TrainGap.Gap)
-			c.RebuiltTrain = append(c.RebuiltTrain, r.TrainGap.Primal)
-		}
-		if r.TestGap != nil {
-			c.TestGap = append(c.TestGap, r.TestGap.Gap)
-			c.RebuiltTest = append(c.RebuiltTest, r.TestGap.Primal)
-		}
-	}
-	return c
-}
-
 // mnistCurvesCSV writes the curves as one table: epoch, then the training
 // and test objective of every curve (all runs have the same epochs), then
 // any measured gaps; NaN where an epoch's evaluation did not measure them.
-func mnistCurvesCSV(dir, name string, curves []mnistCurve) error {
+func mnistCurvesCSV(dir, name string, curves []runCurve) error {
 	header := []string{"epoch"}
 	for _, c := range curves {
 		header = append(header, c.Name+"_train_objective", c.Name+"_test_objective")
@@ -266,7 +225,7 @@ func mnistCurvesCSV(dir, name string, curves []mnistCurve) error {
 
 // mnistObjectivePlots draws the training and the test objectives of the
 // curves (dual runs dashed) and saves them as <name>_train and <name>_test.
-func mnistObjectivePlots(dir, name, title string, curves []mnistCurve, dashed func(mnistCurve) bool) ([]string, error) {
+func mnistObjectivePlots(dir, name, title string, curves []runCurve, dashed func(runCurve) bool) ([]string, error) {
 	var files []string
 	for _, set := range []string{"train", "test"} {
 		var series []Series

@@ -22,7 +22,7 @@ func TestMNISTCurveMeasuredAtTheEnd(t *testing.T) {
 		{Epoch: 1, Train: stcnn.Metrics{Objective: 7}},
 		{Epoch: 2, Train: stcnn.Metrics{Objective: 6}, Test: &stcnn.Metrics{Objective: 6.5}, TrainGap: gap, TestGap: gap},
 	}}
-	c := mnistCurveOf("dual", h)
+	c := runCurveOf(h)
 	if len(c.Epoch) != 3 || len(c.TestEpoch) != 1 || c.TestEpoch[0] != 2 || c.TestObjective[0] != 6.5 ||
 		len(c.TrainGap) != 1 || len(c.TestGap) != 1 {
 		t.Fatalf("curve %+v", c)
@@ -31,7 +31,7 @@ func TestMNISTCurveMeasuredAtTheEnd(t *testing.T) {
 		t.Fatalf("the curve does not encode: %v", err)
 	}
 	dir := t.TempDir()
-	if err := mnistCurvesCSV(dir, "c.csv", []mnistCurve{c}); err != nil {
+	if err := mnistCurvesCSV(dir, "c.csv", []runCurve{c}); err != nil {
 		t.Fatal(err)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "c.csv"))
@@ -43,7 +43,7 @@ func TestMNISTCurveMeasuredAtTheEnd(t *testing.T) {
 	if string(data) != want {
 		t.Errorf("CSV\n%s\nwant\n%s", data, want)
 	}
-	files, err := mnistObjectivePlots(dir, "c", "test", []mnistCurve{c}, func(mnistCurve) bool { return false })
+	files, err := mnistObjectivePlots(dir, "c", "test", []runCurve{c}, func(runCurve) bool { return false })
 	if err != nil || len(files) != 4 || !strings.HasSuffix(files[2], "c_test.png") {
 		t.Fatalf("plots %v, %v", files, err)
 	}

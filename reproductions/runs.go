@@ -89,3 +89,46 @@ func renoise(d *training.Data, cfg training.Config) (*training.Data, error) {
 	}
 	return out, nil
 }
+
+// runCurve is the history of one training run as plain series, one entry
+// per evaluation.
+type runCurve struct {
+	Name                      string
+	Epoch                     []float64
+	TrainObjective, TrainPSNR []float64
+	// TestEpoch are the epochs whose evaluation measured the test metrics
+	// (every epoch unless training.Config.TestAndGapEvery says otherwise,
+	// none without test images); the test series are measured at them.
+	TestEpoch, TestObjective, TestPSNR []float64
+	// For a dual run with MeasureGap (eq. 47, measured with the test
+	// metrics): the rebuilt-primal objective minus the dual objective
+	// (without the hinge), the rebuilt primal's objective, and the dual
+	// objective without the hinge, on the training and the test images.
+	TrainGap, TestGap                 []float64
+	RebuiltTrain, RebuiltTest         []float64
+	DualNoHingeTrain, DualNoHingeTest []float64
+}
+
+// runCurveOf returns the series of history h.
+func runCurveOf(h training.History) runCurve {
+	c := runCurve{Name: h.Name}
+	for _, r := range h.Records {
+		c.Epoch = append(c.Epoch, float64(r.Epoch))
+		c.TrainObjective = append(c.TrainObjective, r.Train.Objective)
+		c.TrainPSNR = append(c.TrainPSNR, r.Train.PSNR)
+		if r.Test != nil {
+			c.TestEpoch = append(c.TestEpoch, float64(r.Epoch))
+			c.TestObjective = append(c.TestObjective, r.Test.Objective)
+			c.TestPSNR = append(c.TestPSNR, r.Test.PSNR)
+		}
+		if g := r.TrainGap; g != nil {
+			c.TrainGap, c.RebuiltTrain = append(c.TrainGap, g.Gap), append(c.RebuiltTrain, g.Primal)
+			c.DualNoHingeTrain = append(c.DualNoHingeTrain, g.Dual)
+		}
+		if g := r.TestGap; g != nil {
+			c.TestGap, c.RebuiltTest = append(c.TestGap, g.Gap), append(c.RebuiltTest, g.Primal)
+			c.DualNoHingeTest = append(c.DualNoHingeTest, g.Dual)
+		}
+	}
+	return c
+}
