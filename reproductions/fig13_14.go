@@ -101,14 +101,9 @@ func cifarFig13(env Env) (*Result, error) {
 		}
 		fmt.Fprintf(&summary, "%s: dual %.4g-%.4g (spread %.1f%%, per value %.4g), primal (std 0/0.01/0.001/0.005) %s. ",
 			opt, lo, hi, 100*rel, lo/cifarPixels, strings.Join(prim, "/"))
-		p, err := LinePlot(fmt.Sprintf("(%c) %s", 'a'+oi, strings.ToUpper(opt)), "epoch", "training objective", true, series...)
-		if err != nil {
+		if panels, err = cifarOptimizerPanel(panels, oi, opt, "training objective", true, series); err != nil {
 			return nil, err
 		}
-		if oi%2 == 0 {
-			panels = append(panels, nil)
-		}
-		panels[len(panels)-1] = append(panels[len(panels)-1], p)
 	}
 	files, err := cifarSavePanels(fig.dir, "fig13", panels, 11, 9)
 	if err != nil {
@@ -192,14 +187,9 @@ func cifarFig14(env Env) (*Result, error) {
 		}
 		fmt.Fprintf(&summary, "%s: primal %.2f / dual %.2f dB test (train %.2f / %.2f; largest drop %.2f / %.2f dB). ",
 			opt, final[0].Test.PSNR, final[1].Test.PSNR, final[0].Train.PSNR, final[1].Train.PSNR, stab[0], stab[1])
-		p, err := LinePlot(fmt.Sprintf("(%c) %s", 'a'+oi, strings.ToUpper(opt)), "epoch", "PSNR (dB)", false, series...)
-		if err != nil {
+		if panels, err = cifarOptimizerPanel(panels, oi, opt, "PSNR (dB)", false, series); err != nil {
 			return nil, err
 		}
-		if oi%2 == 0 {
-			panels = append(panels, nil)
-		}
-		panels[len(panels)-1] = append(panels[len(panels)-1], p)
 	}
 	if err := WriteCSV(fig.dir, "fig14_psnr.csv", []string{"optimizer (0 sgdm, 1 adagrad, 2 rmsprop, 3 adam)",
 		"model (0 primal, 1 dual)", "epoch", "train_psnr", "test_psnr", "train_objective", "test_objective"}, rows); err != nil {
@@ -221,4 +211,18 @@ func cifarFig14(env Env) (*Result, error) {
 		fig.Epochs, fig.TrainSize, fig.TestSize, fig.Sigma, summary.String(), dualBest, adamMatch, cifarOr(stuck), cifarTestNote)
 	return &Result{Files: append([]string{"fig14_psnr.csv"}, files...), Summary: text, Agrees: agrees, Metrics: m,
 		Settings: fig.record(choices...)}, nil
+}
+
+// cifarOptimizerPanel draws the series of the oi-th optimiser, opt, over
+// the epochs as the next panel of a two-column grid.
+func cifarOptimizerPanel(panels [][]*plot.Plot, oi int, opt, yLabel string, logY bool, series []Series) ([][]*plot.Plot, error) {
+	p, err := LinePlot(fmt.Sprintf("(%c) %s", 'a'+oi, strings.ToUpper(opt)), "epoch", yLabel, logY, series...)
+	if err != nil {
+		return nil, err
+	}
+	if oi%2 == 0 {
+		panels = append(panels, nil)
+	}
+	panels[len(panels)-1] = append(panels[len(panels)-1], p)
+	return panels, nil
 }

@@ -54,24 +54,13 @@ func cifarFig2(env Env) (*Result, error) {
 	for i := range xs {
 		xs[i] = -1 + 2*float64(i)/float64(len(xs)-1)
 	}
-	actExec, err := graph.NewExec(env.Backend, func(x *graph.Node) []*graph.Node {
-		return []*graph.Node{stcnn.ReLU(x), stcnn.SoftThreshold(x, lambda)}
-	})
-	if err != nil {
-		return nil, err
-	}
-	out, err := actExec.Call(xs)
+	out, err := execGraph(env, func(x []*graph.Node) []*graph.Node {
+		return []*graph.Node{stcnn.ReLU(x[0]), stcnn.SoftThreshold(x[0], lambda)}
+	}, xs)
 	if err != nil {
 		return nil, fmt.Errorf("reproductions: activations: %w", err)
 	}
-	relu, err := stcnn.Float64s(out[0])
-	if err != nil {
-		return nil, err
-	}
-	st, err := stcnn.Float64s(out[1])
-	if err != nil {
-		return nil, err
-	}
+	relu, st := out[0], out[1]
 	rows := make([][]float64, len(xs))
 	for i := range xs {
 		rows[i] = []float64{xs[i], relu[i], st[i]}
@@ -117,19 +106,13 @@ func cifarFig2(env Env) (*Result, error) {
 	}
 	pb := cifarHistogramPlot("(b) per-filter mean activation (training images)", "mean activation",
 		[]string{"ReLU", "ST"}, means)
-	pc, err := LinePlot("(c) objective", "epoch", "objective (per image)", true,
-		Series{Label: "ReLU train", X: curves[0].Epoch, Y: curves[0].TrainObjective},
-		Series{Label: "ST train", X: curves[1].Epoch, Y: curves[1].TrainObjective},
-		Series{Label: "ReLU test", X: curves[0].Epoch, Y: curves[0].TestObjective, Dashed: true},
-		Series{Label: "ST test", X: curves[1].Epoch, Y: curves[1].TestObjective, Dashed: true})
+	pc, err := LinePlot("(c) objective", "epoch", "objective (per image)", true, cifarActivationSeries(curves,
+		func(c runCurve) ([]float64, []float64) { return c.TrainObjective, c.TestObjective })...)
 	if err != nil {
 		return nil, err
 	}
-	pd, err := LinePlot("(d) PSNR", "epoch", "PSNR (dB)", false,
-		Series{Label: "ReLU train", X: curves[0].Epoch, Y: curves[0].TrainPSNR},
-		Series{Label: "ST train", X: curves[1].Epoch, Y: curves[1].TrainPSNR},
-		Series{Label: "ReLU test", X: curves[0].Epoch, Y: curves[0].TestPSNR, Dashed: true},
-		Series{Label: "ST test", X: curves[1].Epoch, Y: curves[1].TestPSNR, Dashed: true})
+	pd, err := LinePlot("(d) PSNR", "epoch", "PSNR (dB)", false, cifarActivationSeries(curves,
+		func(c runCurve) ([]float64, []float64) { return c.TrainPSNR, c.TestPSNR })...)
 	if err != nil {
 		return nil, err
 	}
@@ -171,6 +154,19 @@ func cifarFig2(env Env) (*Result, error) {
 	return &Result{Files: append([]string{"fig2_activations.csv", "fig2_filter_means.csv", "fig2_curves.csv"}, files...),
 		Summary: summary, Agrees: agrees, Metrics: m, Settings: fig.record(choices...),
 		Data: map[string]any{"activations_x": xs, "relu": relu, "st": st, "filter_means": means, "curves": curves}}, nil
+}
+
+// cifarActivationSeries are the training (solid) and test (dashed) series
+// of the ReLU and the ST network's curves, values giving a curve's two.
+func cifarActivationSeries(curves []runCurve, values func(runCurve) (train, test []float64)) []Series {
+	labels := []string{"ReLU", "ST"}
+	var train, test []Series
+	for i, c := range curves {
+		tr, te := values(c)
+		train = append(train, Series{Label: labels[i] + " train", X: c.Epoch, Y: tr})
+		test = append(test, Series{Label: labels[i] + " test", X: c.Epoch, Y: te, Dashed: true})
+	}
+	return append(train, test...)
 }
 
 // cifarHiddenStats returns, for every filter k of a trained primal network,

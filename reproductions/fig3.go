@@ -94,7 +94,7 @@ func runFig3(env Env) (*Result, error) {
 		dout := rec("dual", "output", "sum_j Q_j Y(w'_j - w_j)", stcnn.DualForward(patches, q, wd, wp))
 		return []*graph.Node{graph.ReduceAllSum(out), graph.ReduceAllSum(dout)}
 	}
-	if _, err := diagExec(env, fn, append([]any{img}, vals...)...); err != nil {
+	if _, err := execGraph(env, fn, append([]any{img}, vals...)...); err != nil {
 		return nil, err
 	}
 	dims := map[string][]int{}

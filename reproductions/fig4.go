@@ -36,7 +36,7 @@ func runFig4(env Env) (*Result, error) {
 	)
 	yv, uv := diagRandom(seed, nI*nD, 1), diagRandom(seed+1, nD, 1)
 	y, u := tensors.FromFlatDataAndDimensions(yv, nI, nD), tensors.FromFlatDataAndDimensions(uv, 1, nD)
-	out, err := diagExec(env, func(in []*graph.Node) []*graph.Node {
+	out, err := execGraph(env, func(in []*graph.Node) []*graph.Node {
 		y, u := in[0], in[1]
 		a := graph.Reshape(graph.Dot(y, graph.Transpose(u, 0, 1)).Product(), nI) // Y u
 		st := stcnn.SoftThreshold(a, lambda)

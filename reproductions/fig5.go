@@ -47,7 +47,7 @@ func runFig5(env Env) (*Result, error) {
 	for i := range xv {
 		xv[i] = 4*rng.Float64() - 2
 	}
-	out, err := diagExec(env, func(in []*graph.Node) []*graph.Node {
+	out, err := execGraph(env, func(in []*graph.Node) []*graph.Node {
 		q, s := stcnn.GatePatterns(in[0], in[1], lambda)
 		return []*graph.Node{q, s}
 	}, tensors.FromFlatDataAndDimensions(xv, n, 2), tensors.FromFlatDataAndDimensions(wv[:], 1, 2))

@@ -40,7 +40,7 @@ func runFig6(env Env) (*Result, error) {
 	for i, v := range uv {
 		u32[i] = float32(v)
 	}
-	out, err := diagExec(env, func(in []*graph.Node) []*graph.Node {
+	out, err := execGraph(env, func(in []*graph.Node) []*graph.Node {
 		pm := stcnn.Patches(in[0], m)                                 // [h*w, m*m]
 		prod := graph.Dot(pm, graph.Reshape(in[1], m*m, 1)).Product() // [h*w, 1]
 		return []*graph.Node{pm, prod}

@@ -49,15 +49,16 @@ type cifarFigSettings struct {
 }
 
 // cifarFigure is a CIFAR-10 figure being made: the settings of its scale,
-// its folder, the runs it trains (for its manifest) and the images they
-// share.
+// its folder, the runs it trains and the choices they make (for its
+// manifest), and the images they share.
 type cifarFigure struct {
 	cifarSettings
-	env  Env
-	id   string
-	dir  string
-	runs []training.Config
-	data *training.Data
+	env     Env
+	id      string
+	dir     string
+	runs    []training.Config
+	choices []string
+	data    *training.Data
 }
 
 // newCifarFigure starts CIFAR-10 figure id at env's scale.
@@ -82,9 +83,11 @@ func (fig *cifarFigure) sigmaChoice() string {
 	return fmt.Sprintf("sigma %.2f (not stated for Fig. %s)", fig.Sigma, fig.id)
 }
 
-// record is the figure's manifest record: its settings, runs and choices.
+// record is the figure's manifest record: its settings, its runs, the
+// choices of its runs and then the figure's own choices.
 func (fig *cifarFigure) record(choices ...string) cifarFigSettings {
-	return cifarFigSettings{Settings: fig.cifarSettings, Runs: fig.runs, Choices: choices}
+	return cifarFigSettings{Settings: fig.cifarSettings, Runs: fig.runs,
+		Choices: append(append([]string(nil), fig.choices...), choices...)}
 }
 
 // cifarObjectiveNote states the normalisation of every objective reported.

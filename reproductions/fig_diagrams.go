@@ -171,8 +171,9 @@ func diagramPlot(title string, d *diagDiagram, w, h float64) *plot.Plot {
 	return p
 }
 
-// diagExec builds and runs a graph function once on the inputs.
-func diagExec(env Env, fn func([]*graph.Node) []*graph.Node, args ...any) ([][]float64, error) {
+// execGraph builds and runs a graph function once on the inputs with env's
+// backend and returns its outputs as float64s.
+func execGraph(env Env, fn func([]*graph.Node) []*graph.Node, args ...any) ([][]float64, error) {
 	exec, err := graph.NewExec(env.Backend, fn)
 	if err != nil {
 		return nil, err
