@@ -21,12 +21,6 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-func init() {
-	register(Figure{ID: "certified", Title: "MNIST, dual ST-CNN: certified solver (objective and lower bound) next to Adam, sigma 0.25, 0.5, 0.75",
-		Claim: "the dual training problem is convex (Theorem 1), so it can be solved to a certified optimum; a certified bound shows how far any training run (here Adam) is from it",
-		Run:   runCertified})
-}
-
 // CertifiedSettings are the choices of the "certified" figure.
 type CertifiedSettings struct {
 	MNIST MNISTSettings `json:"mnist"`

@@ -12,33 +12,6 @@ import (
 	"github.com/convexst/stcnn/stcnn/training"
 )
 
-func init() {
-	register(Figure{ID: "2", Title: "Two-layer CNN with ReLU vs soft-thresholding on CIFAR-10",
-		Claim: "soft-thresholding works as the activation of a two-layer denoising CNN on CIFAR-10: " +
-			"its objective falls and its PSNR rises like the ReLU network's; its activations are symmetric about zero",
-		Run: cifarFig2})
-	register(Figure{ID: "13", Title: "CIFAR-10 objective under four optimisers and four initialisations",
-		Claim: "the primal network does not reach the optimum from zero initialisation under any optimiser; " +
-			"the dual reaches the same value (0.018) for every optimiser and initialisation",
-		Run: cifarFig13})
-	register(Figure{ID: "14", Title: "CIFAR-10 PSNR under four optimisers, N(0, 0.001^2) initialisation",
-		Claim: "the dual reaches the highest and most stable PSNR under every optimiser; the primal matches it " +
-			"only with Adam (lower with SGDM and AdaGrad, unstable with RMSProp)",
-		Run: cifarFig14})
-	register(Figure{ID: "15", Title: "Denoised CIFAR-10 images during SGDM training (epochs 8, 16, 28)",
-		Claim: "with SGDM and N(0, 0.001^2) initialisation the intermediate and final images differ greatly from the noise-free ones",
-		Run:   cifarFig15})
-	register(Figure{ID: "16", Title: "CIFAR-10 duality gap at sigma 0.25, 0.5, 0.75",
-		Claim: "primal and dual objectives are very close on training and test data at all three noise levels (zero duality gap)",
-		Run:   cifarFig16})
-	register(Figure{ID: "table2", Title: "Table II: PSNR of denoising CIFAR-10 by the primal and dual networks",
-		Claim: "primal and dual reach very close PSNR (23.4 / 19.5 / 17.4 dB at sigma 0.25 / 0.5 / 0.75)",
-		Run:   cifarTable2})
-	register(Figure{ID: "17", Title: "Denoised CIFAR-10 images at sigma 0.5, primal and dual",
-		Claim: "the primal and dual networks give visually the same denoised images",
-		Run:   cifarFig17})
-}
-
 // cifarFigSettings is what every CIFAR figure records in its manifest: the
 // scale's settings, every run configuration, and the choices specific to
 // the figure.

@@ -29,21 +29,6 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-func init() {
-	register(Figure{ID: "3", Title: "Network structures of the primal and the dual ST-CNN (sizes of the MNIST configuration)",
-		Claim: "illustration: primal patches -> K filters -> ST -> 1x1 output; dual gates -> masks Q and sign regions -> w, w' -> output",
-		Run:   runFig3})
-	register(Figure{ID: "4", Title: "ST as a diagonal matrix: ST(Y u) = Q^S (Y u)",
-		Claim: "illustration: the nonlinear ST of the primal equals a linear diagonal mask in the dual (Theorem 4)",
-		Run:   runFig4})
-	register(Figure{ID: "5", Title: "A hyperplane in R^2 and the three ST regions",
-		Claim: "illustration: a hyperplane w.x = 0 and the band |w.x| < lambda split the plane into the regions S1, S2, S3 of eq. 23",
-		Run:   runFig5})
-	register(Figure{ID: "6", Title: "Convolution as a matrix product (eq. 21)",
-		Claim: "illustration: the convolution Y (x) U equals the patch matrix times the filter",
-		Run:   runFig6})
-}
-
 // ---- shared drawing helpers ----
 
 // diagWriteTable writes a CSV with text cells to dir/name, atomically.

@@ -14,17 +14,6 @@ import (
 // section and "all networks are initialized using a normal distribution
 // with a mean of 0 and a standard deviation of 0.001", at noise sigma 0.25.
 
-func init() {
-	register(Figure{ID: "18",
-		Title: "Classification accuracy over epochs of a classifier head on the primal and on the dual ST-CNN (CIFAR-10, sigma 0.25, Adam)",
-		Claim: "The dual ST-CNN gives more stable classification accuracy over epochs than the primal, whose accuracy drops at some epochs (to 0.95-0.975 at epochs 595-597 under Adam).",
-		Run:   runFig18})
-	register(Figure{ID: "19",
-		Title: "ResNet versus the dual ST-CNN: objective and PSNR over epochs under SGDM, AdaGrad, RMSProp and Adam (CIFAR-10, sigma 0.25)",
-		Claim: "ResNet's denoising depends on the optimiser and does not reach the best PSNR under SGDM; the dual ST-CNN reaches the best PSNR under every optimiser.",
-		Run:   runFig19})
-}
-
 // extraTestNote is the deviation of every CIFAR-10 test set here.
 const extraTestNote = "Test images are drawn from the first 1000 official CIFAR-10 test images (the offline copy " +
 	"holds only those), not from all 10000 as in the paper."

@@ -14,24 +14,6 @@ import (
 	"github.com/convexst/stcnn/stcnn/training"
 )
 
-func init() {
-	register(Figure{ID: "9", Title: "MNIST, sigma 0.25: primal and dual ST-CNN trained with SGD, ASGD and Adam",
-		Claim: "the primal's solution depends on the optimiser; the dual converges faster to a lower or equal objective under every optimiser",
-		Run:   runFig9})
-	register(Figure{ID: "10", Title: "MNIST, sigma 0.25: primal and dual ST-CNN from Kaiming-uniform, N(0, 0.001^2) and N(0, 0.005^2) weights",
-		Claim: "the primal depends on the initialisation; the dual reaches the same objective from every initialisation",
-		Run:   runFig10})
-	register(Figure{ID: "11", Title: "MNIST: primal and dual objectives at sigma 0.25, 0.5, 0.75, with the measured primal-dual gap",
-		Claim: "zero duality gap: trained primal and dual reach (nearly) the same objective at every noise level",
-		Run:   runFig11})
-	register(Figure{ID: "12", Title: "MNIST, sigma 0.25: clean, noisy, primal-denoised and dual-denoised test images",
-		Claim: "the primal and dual networks denoise alike",
-		Run:   runFig12})
-	register(Figure{ID: "table1", Title: "Table I: PSNR / RLNE of MNIST denoising by the primal and dual networks",
-		Claim: "primal and dual PSNR differ by less than 1 dB and RLNE by less than 0.1 at every noise level (about 23.1 / 19.2 / 17.2 dB at sigma 0.25 / 0.5 / 0.75)",
-		Run:   runTable1})
-}
-
 // mnistModels are the two networks, primal first.
 var mnistModels = []stcnn.ModelKind{stcnn.Primal, stcnn.Dual}
 

@@ -20,15 +20,6 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-func init() {
-	register(Figure{ID: "1", Title: "Toy 1-D fit: nonconvex two-layer network from three initialisations vs the convex optimum",
-		Claim: "the nonconvex network's objective depends on the initialisation and can stay above the optimum that the convex program reaches directly",
-		Run:   runFig1})
-	register(Figure{ID: "7", Title: "Toy 1-D fit: primal ST-CNN vs dual ST-CNN trained with Adam",
-		Claim: "the primal ST-CNN's objective depends on the initialisation; the convex dual ST-CNN converges to a lower or equal objective",
-		Run:   runFig7})
-}
-
 // toyImages turns samples into 1x1 images: inputs [x_i, 1], targets y_i.
 func toyImages(xs, ys []float64) (inputs, targets *datasets.Images) {
 	inputs = &datasets.Images{N: len(xs), H: 1, W: 1, C: 2, Pixels: make([]float32, 2*len(xs))}

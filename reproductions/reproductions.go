@@ -18,7 +18,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	gb "github.com/convexst/stcnn/gomlx_backend"
@@ -137,38 +137,22 @@ type Figure struct {
 	Run func(env Env) (*Result, error)
 }
 
-// registry holds the figures, filled by each figure's file at init time
-// (an immutable table, never modified after package initialisation).
-var registry = map[string]Figure{}
-
-func register(f Figure) {
-	if _, dup := registry[f.ID]; dup {
-		panic("reproductions: duplicate figure " + f.ID)
+// registry holds the figures by ID (an immutable table, never modified
+// after package initialisation).
+var registry = func() map[string]Figure {
+	m := make(map[string]Figure, len(figures))
+	for _, f := range figures {
+		if _, dup := m[f.ID]; dup {
+			panic("reproductions: duplicate figure " + f.ID)
+		}
+		m[f.ID] = f
 	}
-	registry[f.ID] = f
-}
+	return m
+}()
 
-// Figures returns every registered figure in the paper's order.
+// Figures returns every figure in the paper's order.
 func Figures() []Figure {
-	out := make([]Figure, 0, len(registry))
-	for _, f := range registry {
-		out = append(out, f)
-	}
-	sort.Slice(out, func(i, j int) bool { return order(out[i].ID) < order(out[j].ID) })
-	return out
-}
-
-// order sorts "1" < "2" < ... < "12" < "table1" (after 12) < ... < "19".
-func order(id string) float64 {
-	switch id {
-	case "table1":
-		return 12.5
-	case "table2":
-		return 16.5
-	}
-	var n float64
-	fmt.Sscanf(id, "%g", &n)
-	return n
+	return slices.Clone(figures)
 }
 
 // Lookup finds figures by ID; "all" returns every figure. IDs may be
