@@ -6,10 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/convexst/stcnn/datasets"
 	"github.com/convexst/stcnn/stcnn"
 	"github.com/convexst/stcnn/stcnn/certify"
-	"github.com/convexst/stcnn/stcnn/initializers"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
@@ -28,30 +26,9 @@ import (
 // It took 88 minutes on 2 cores on 2026-11-26 (times are wall times, inflated on a
 // shared machine).
 func BenchmarkCertifiedVsAdam(b *testing.B) {
-	all, err := mnistTrain()
-	if err != nil {
-		b.Fatal(err)
-	}
-	clean, err := all.Subset(600, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	noisy, err := datasets.AddGaussianNoise(clean, 0.25, 2)
-	if err != nil {
-		b.Fatal(err)
-	}
+	noisy, clean := mnistNoisy(b, 600, 0.25)
 	cfg := stcnn.DefaultConfig(stcnn.Dual, 1)
-	fresh := func() (*stcnn.DualModel, *model.Store) {
-		dual, err := stcnn.NewDual(cfg)
-		if err != nil {
-			b.Fatal(err)
-		}
-		store := model.NewStore()
-		if err := dual.Init(store, initializers.Zeros(), 1); err != nil {
-			b.Fatal(err)
-		}
-		return dual, store
-	}
+	fresh := func() (*stcnn.DualModel, *model.Store) { return zeroDual(b, cfg, 1) }
 	for i := 0; i < b.N; i++ {
 		dual, store := fresh()
 		// The masks of 600 images and 512 gates take 1.9 GB in float32:

@@ -4,12 +4,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/convexst/stcnn/datasets"
-	gb "github.com/convexst/stcnn/gomlx_backend"
+	"github.com/convexst/stcnn/internal/testutil"
 	"github.com/convexst/stcnn/stcnn"
 	"github.com/convexst/stcnn/stcnn/certify"
 	"github.com/convexst/stcnn/stcnn/initializers"
@@ -17,37 +16,42 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-var testBackend = sync.OnceValues(func() (compute.Backend, error) {
-	b, _, err := gb.Default()
-	return b, err
-})
+func backend(tb testing.TB) compute.Backend { return testutil.Backend(tb) }
 
-func backend(tb testing.TB) compute.Backend {
+// mnistNoisy returns the first n MNIST training images of subset seed 1
+// and a copy with Gaussian noise sigma (seed 2).
+func mnistNoisy(tb testing.TB, n int, sigma float64) (noisy, clean *datasets.Images) {
 	tb.Helper()
-	b, err := testBackend()
+	clean, err := testutil.MNIST(tb, datasets.Train).Subset(n, 1)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return b
+	if noisy, err = datasets.AddGaussianNoise(clean, sigma, 2); err != nil {
+		tb.Fatal(err)
+	}
+	return noisy, clean
 }
 
-var mnistTrain = sync.OnceValues(func() (*datasets.Images, error) {
-	dir, err := datasets.MNISTDir("")
+// zeroDual returns the dual network of cfg in a new store, with zero
+// weights and the gates of seed.
+func zeroDual(tb testing.TB, cfg stcnn.Config, seed uint64) (*stcnn.DualModel, *model.Store) {
+	tb.Helper()
+	dual, err := stcnn.NewDual(cfg)
 	if err != nil {
-		return nil, err
+		tb.Fatal(err)
 	}
-	return datasets.LoadMNIST(dir, datasets.Train)
-})
+	store := model.NewStore()
+	if err := dual.Init(store, initializers.Zeros(), seed); err != nil {
+		tb.Fatal(err)
+	}
+	return dual, store
+}
 
 // mnistCrops returns n noisy/clean pairs of size x size cut from the
 // centres of MNIST training images (sigma = 0.25).
 func mnistCrops(tb testing.TB, n, size int) (noisy, clean *datasets.Images) {
 	tb.Helper()
-	all, err := mnistTrain()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	sub, err := all.Subset(n, 3)
+	sub, err := testutil.MNIST(tb, datasets.Train).Subset(n, 3)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -131,14 +135,7 @@ func smallCases(tb testing.TB) []smallCase {
 
 func newDual(tb testing.TB, cfg stcnn.Config) (*stcnn.DualModel, *model.Store, []float64) {
 	tb.Helper()
-	dual, err := stcnn.NewDual(cfg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	store := model.NewStore()
-	if err := dual.Init(store, initializers.Zeros(), 7); err != nil {
-		tb.Fatal(err)
-	}
+	dual, store := zeroDual(tb, cfg, 7)
 	gt, err := dual.Scope(store).GetVariable("gates").Value()
 	if err != nil {
 		tb.Fatal(err)

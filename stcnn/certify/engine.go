@@ -160,32 +160,13 @@ type evaluation struct {
 
 // evaluate runs fullGraph at (w, w') with Huber width eps.
 func (e *engine) evaluate(w, wp []float64, eps float64) (*evaluation, error) {
-	tw, twp, inv := e.weights(w), e.weights(wp), e.scalar(1/eps)
-	ev := &evaluation{}
-	for _, ch := range e.chunks {
-		out, err := e.full.Exec(append(e.src(ch), ch.clean, tw, twp, inv)...)
-		if err != nil {
-			return nil, fmt.Errorf("certify: evaluation pass: %w", err)
-		}
-		vals, err := hostFloats(out)
-		if err != nil {
-			return nil, err
-		}
-		ev.se += vals[0][0]
-		ev.rx += vals[1][0]
-		ev.mtr = addInto(ev.mtr, vals[2])
-		ev.w.add(vals[3:7])
-		ev.wp.add(vals[7:11])
-		ev.r = append(ev.r, vals[11]...)
-	}
-	e.passes++
-	return ev, nil
+	return e.pass(e.full, e.chunks, e.src, []any{e.weights(w), e.weights(wp), e.scalar(1 / eps)}, "evaluation", true)
 }
 
 // residual is the data half of a full pass at d = w' - w: sum r^2,
 // sum r.x, M^T r and r.
 func (e *engine) residual(d []float64) (*evaluation, error) {
-	return e.residualPass(e.resid, e.chunks, e.weights(d), e.src, "residual")
+	return e.pass(e.resid, e.chunks, e.src, []any{e.weights(d)}, "residual", false)
 }
 
 // residualExact is residual in float64 arithmetic whatever the graphs'
@@ -199,15 +180,17 @@ func (e *engine) residualExact(d []float64) (*evaluation, error) {
 		return e.residual(d)
 	}
 	src := func(ch chunk) []any { return []any{ch.noisy, e.exact.gates} }
-	return e.residualPass(e.exact.exec, e.exact.chunks, hostTensor(d, dtypes.Float64, e.rows, e.d), src, "exact residual")
+	return e.pass(e.exact.exec, e.exact.chunks, src, []any{hostTensor(d, dtypes.Float64, e.rows, e.d)}, "exact residual", false)
 }
 
-// residualPass runs a residual graph (inputs src(ch), clean, d) over the
-// chunks and sums its outputs.
-func (e *engine) residualPass(ex *Exec, chunks []chunk, td *tensors.Tensor, src func(chunk) []any, what string) (*evaluation, error) {
+// pass runs graph ex over chunks, with inputs src(ch), the chunk's clean
+// images and then extra, and sums its outputs: sum r^2, sum r.x and M^T r,
+// then, when branches is set, the four sums of each of w and w' (fullGraph),
+// and last the residual r.
+func (e *engine) pass(ex *Exec, chunks []chunk, src func(chunk) []any, extra []any, what string, branches bool) (*evaluation, error) {
 	ev := &evaluation{}
 	for _, ch := range chunks {
-		out, err := ex.Exec(append(src(ch), ch.clean, td)...)
+		out, err := ex.Exec(append(append(src(ch), ch.clean), extra...)...)
 		if err != nil {
 			return nil, fmt.Errorf("certify: %s pass: %w", what, err)
 		}
@@ -218,7 +201,11 @@ func (e *engine) residualPass(ex *Exec, chunks []chunk, td *tensors.Tensor, src 
 		ev.se += vals[0][0]
 		ev.rx += vals[1][0]
 		ev.mtr = addInto(ev.mtr, vals[2])
-		ev.r = append(ev.r, vals[3]...)
+		if branches {
+			ev.w.add(vals[3:7])
+			ev.wp.add(vals[7:11])
+		}
+		ev.r = append(ev.r, vals[len(vals)-1]...)
 	}
 	e.passes++
 	return ev, nil

@@ -86,20 +86,7 @@ func (k *kfac) apply(dst, g []float64) {
 		x := g[c*p*d : (c+1)*p*d]
 		out := dst[c*p*d : (c+1)*p*d]
 		// t = U_q^T x  [P, D]
-		clear(t)
-		for i := 0; i < p; i++ {
-			xi := x[i*d : (i+1)*d]
-			for a := 0; a < p; a++ {
-				v := k.uq[i*p+a]
-				if v == 0 {
-					continue
-				}
-				ta := t[a*d : (a+1)*d]
-				for b := range xi {
-					ta[b] += v * xi[b]
-				}
-			}
-		}
+		blockMul(t, k.uq, x, p, d, true)
 		// u = (t U_y) ./ (scale l_q l_y^T)
 		for a := 0; a < p; a++ {
 			for b := 0; b < d; b++ {
@@ -121,18 +108,27 @@ func (k *kfac) apply(dst, g []float64) {
 			}
 		}
 		// out = U_q t
-		clear(out)
-		for i := 0; i < p; i++ {
-			oi := out[i*d : (i+1)*d]
-			for a := 0; a < p; a++ {
-				v := k.uq[i*p+a]
-				if v == 0 {
-					continue
-				}
-				ta := t[a*d : (a+1)*d]
-				for b := range oi {
-					oi[b] += v * ta[b]
-				}
+		blockMul(out, k.uq, t, p, d, false)
+	}
+}
+
+// blockMul sets dst = U src, or U^T src when transpose is set, for the
+// p x p matrix U (row-major u) and src and dst of p rows of d values,
+// skipping the zero entries of U.
+func blockMul(dst, u, src []float64, p, d int, transpose bool) {
+	clear(dst)
+	for i := 0; i < p; i++ {
+		for a := 0; a < p; a++ {
+			v := u[i*p+a]
+			if v == 0 {
+				continue
+			}
+			to, from := dst[i*d:(i+1)*d], src[a*d:(a+1)*d]
+			if transpose {
+				to, from = dst[a*d:(a+1)*d], src[i*d:(i+1)*d]
+			}
+			for b := range to {
+				to[b] += v * from[b]
 			}
 		}
 	}

@@ -5,39 +5,18 @@ import (
 	"os"
 	"testing"
 
-	"github.com/convexst/stcnn/datasets"
 	"github.com/convexst/stcnn/stcnn"
 	"github.com/convexst/stcnn/stcnn/certify"
-	"github.com/convexst/stcnn/stcnn/initializers"
-	"github.com/gomlx/gomlx/ml/model"
 )
 
 // solveCase solves the dual's training problem on the first n MNIST
 // training images (subset seed 1) at noise sigma with P gates and the
 // project's other defaults, from zero weights.
 func solveCase(b *testing.B, n, p int, sigma, tol float64) *certify.Result {
-	all, err := mnistTrain()
-	if err != nil {
-		b.Fatal(err)
-	}
-	clean, err := all.Subset(n, 1)
-	if err != nil {
-		b.Fatal(err)
-	}
-	noisy, err := datasets.AddGaussianNoise(clean, sigma, 2)
-	if err != nil {
-		b.Fatal(err)
-	}
+	noisy, clean := mnistNoisy(b, n, sigma)
 	cfg := stcnn.DefaultConfig(stcnn.Dual, 1)
 	cfg.P = p
-	dual, err := stcnn.NewDual(cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	store := model.NewStore()
-	if err := dual.Init(store, initializers.Zeros(), 1); err != nil {
-		b.Fatal(err)
-	}
+	dual, store := zeroDual(b, cfg, 1)
 	opts := certify.Options{Tol: tol, CacheBytes: 3 << 30}
 	if os.Getenv("STCNN_CERTIFY_PROGRESS") != "" {
 		opts.Progress = os.Stderr
