@@ -108,6 +108,22 @@ func cifarFolder(t *testing.T, parts ...string) string {
 	return dir
 }
 
+// wantDir checks what a Locator found: the directory want, or, when want
+// is empty, an error containing phrase.
+func wantDir(t *testing.T, got string, err error, want, phrase string) {
+	t.Helper()
+	if want == "" {
+		wantErr(t, err, phrase)
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != filepath.Clean(want) {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
 // offlineLocator returns a Locator with every place empty and no network.
 func offlineLocator() *Locator {
 	return &Locator{Offline: true}
@@ -139,16 +155,7 @@ func TestMNISTDirOrder(t *testing.T) {
 			l := offlineLocator()
 			l.DataDir, l.CacheDir, l.ModCache = tc.data, tc.cache, tc.modDir
 			got, err := l.MNISTDir(t.Context(), tc.explicit)
-			if tc.want == "" {
-				wantErr(t, err, tc.phrase)
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != filepath.Clean(tc.want) {
-				t.Errorf("got %s, want %s", got, tc.want)
-			}
+			wantDir(t, got, err, tc.want, tc.phrase)
 		})
 	}
 }
@@ -184,16 +191,7 @@ func TestCIFAR10DirOrder(t *testing.T) {
 			l := offlineLocator()
 			l.DataDir, l.CacheDir, l.WorkDir = tc.data, tc.cache, tc.wd
 			got, err := l.CIFAR10Dir(t.Context(), tc.explicit)
-			if tc.want == "" {
-				wantErr(t, err, tc.phrase)
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got != tc.want {
-				t.Errorf("got %s, want %s", got, tc.want)
-			}
+			wantDir(t, got, err, tc.want, tc.phrase)
 		})
 	}
 }

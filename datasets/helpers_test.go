@@ -99,21 +99,18 @@ func wantErr(t testing.TB, err error, phrases ...string) {
 }
 
 // realMNISTDir returns the MNIST directory or fails the test.
-func realMNISTDir(t testing.TB) string {
-	t.Helper()
-	dir, err := MNISTDir("")
-	if err != nil {
-		t.Fatalf("MNIST data needed for this test: %v", err)
-	}
-	return dir
-}
+func realMNISTDir(t testing.TB) string { return realDataDir(t, "MNIST", MNISTDir) }
 
 // realCIFAR10Dir returns the CIFAR-10 directory or fails the test.
-func realCIFAR10Dir(t testing.TB) string {
+func realCIFAR10Dir(t testing.TB) string { return realDataDir(t, "CIFAR-10", CIFAR10Dir) }
+
+// realDataDir returns the directory find gives for the data set name, or
+// fails the test.
+func realDataDir(t testing.TB, name string, find func(explicit string) (string, error)) string {
 	t.Helper()
-	dir, err := CIFAR10Dir("")
+	dir, err := find("")
 	if err != nil {
-		t.Fatalf("CIFAR-10 data needed for this test: %v", err)
+		t.Fatalf("%s data needed for this test: %v", name, err)
 	}
 	return dir
 }

@@ -138,14 +138,7 @@ func TestClassifierTrainsOnlyTheHead(t *testing.T) {
 			before = append(before, f64(t, v.MustValue())...)
 		}
 		head := newHead(t, store, 28, 28, 1)
-		den, err := stcnn.NewDenoiser(backend(t), store, net, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := den.Denoise(noisy)
-		if err != nil {
-			t.Fatal(err)
-		}
+		out := denoised(t, newDenoiser(t, store, net, 0), noisy)
 		res := trainHead(t, store, head, out, nil, 2, 4)
 		if res.Step != 4 {
 			t.Errorf("%s: head trained %d steps, want 4", kind, res.Step)
@@ -160,26 +153,12 @@ func TestClassifierTrainsOnlyTheHead(t *testing.T) {
 			}
 		}
 		// Denoise agrees with Trainer.Evaluate, also in chunks of 3 images.
-		tr, err := stcnn.NewTrainer(backend(t), store, net, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m, err := tr.Evaluate(noisy, clean)
-		if err != nil {
-			t.Fatal(err)
-		}
+		m := evaluate(t, net, store, noisy, clean)
 		width := cfg.K
 		if kind == stcnn.Dual {
 			width = cfg.P
 		}
-		chunked, err := stcnn.NewDenoiser(backend(t), store, net, 3*28*28*width)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out2, err := chunked.Denoise(noisy)
-		if err != nil {
-			t.Fatal(err)
-		}
+		out2 := denoised(t, newDenoiser(t, store, net, 3*28*28*width), noisy)
 		for _, o := range []*datasets.Images{out, out2} {
 			var se float64
 			for i, x := range clean.Pixels {

@@ -12,6 +12,7 @@ import (
 	"github.com/convexst/stcnn/stcnn"
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
@@ -85,12 +86,82 @@ func newMNISTTrainer(tb testing.TB, cfg stcnn.Config, n int) (*stcnn.Trainer, *d
 	tb.Helper()
 	noisy, clean := mnistPair(tb, n)
 	net, store := initNetwork(tb, cfg, 1)
-	opt := optimizer.Adam().LearningRate(1e-3).Done().(stcnn.GradientOptimizer)
+	return newTrainer(tb, store, net, optimizer.Adam().LearningRate(1e-3).Done().(stcnn.GradientOptimizer)), noisy, clean
+}
+
+// newTrainer is stcnn.NewTrainer of net in store with opt (nil: evaluation
+// only) and no chunk bound.
+func newTrainer(tb testing.TB, store *model.Store, net stcnn.Network, opt stcnn.GradientOptimizer) *stcnn.Trainer {
+	tb.Helper()
 	tr, err := stcnn.NewTrainer(backend(tb), store, net, opt, 0)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return tr, noisy, clean
+	return tr
+}
+
+// evaluation is tr.Evaluate on the images.
+func evaluation(tb testing.TB, tr *stcnn.Trainer, noisy, clean *datasets.Images) stcnn.Metrics {
+	tb.Helper()
+	m, err := tr.Evaluate(noisy, clean)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
+// evaluate is the metrics of net in store on the images, from a new Trainer.
+func evaluate(tb testing.TB, net stcnn.Network, store *model.Store, noisy, clean *datasets.Images) stcnn.Metrics {
+	tb.Helper()
+	return evaluation(tb, newTrainer(tb, store, net, nil), noisy, clean)
+}
+
+// steps takes n optimiser steps of tr on the images.
+func steps(tb testing.TB, tr *stcnn.Trainer, n int, noisy, clean *datasets.Images) {
+	tb.Helper()
+	for range n {
+		if _, err := tr.Step(noisy, clean); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// newDenoiser is stcnn.NewDenoiser of net in store.
+func newDenoiser(tb testing.TB, store *model.Store, net stcnn.Network, maxChunkElements int) *stcnn.Denoiser {
+	tb.Helper()
+	den, err := stcnn.NewDenoiser(backend(tb), store, net, maxChunkElements)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return den
+}
+
+// denoised is den.Denoise(noisy).
+func denoised(tb testing.TB, den *stcnn.Denoiser, noisy *datasets.Images) *datasets.Images {
+	tb.Helper()
+	out, err := den.Denoise(noisy)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
+
+// predict is net's output f(Y) in store for the images im, in float64,
+// from a graph of net.Predict that reads the variables at each call.
+func predict(tb testing.TB, net stcnn.Network, store *model.Store, im *datasets.Images) *tensors.Tensor {
+	tb.Helper()
+	exec, err := model.NewExec(backend(tb), store, func(_ *model.Scope, y *graph.Node) *graph.Node {
+		stcnn.ReadVariablesAtEachCall(store, y.Graph())
+		return net.Predict(store, y)
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	out, err := exec.Exec(stcnn.ImagesTensor(im, dtypes.Float64))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out[0]
 }
 
 func scalarF64(v float64) *tensors.Tensor { return tensors.FromScalar(v) }

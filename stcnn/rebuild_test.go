@@ -21,15 +21,8 @@ func TestRebuiltPrimalGap(t *testing.T) {
 		cfg.P, cfg.DType, cfg.Beta, cfg.Lambda = 6, "float64", 1e-3, lambda
 		net, store := initNetwork(t, cfg, 5)
 		opt := optimizer.Adam().LearningRate(1e-2).Done().(stcnn.GradientOptimizer)
-		tr, err := stcnn.NewTrainer(backend(t), store, net, opt, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < 200; i++ {
-			if _, err := tr.Step(noisy, clean); err != nil {
-				t.Fatal(err)
-			}
-		}
+		tr := newTrainer(t, store, net, opt)
+		steps(t, tr, 200, noisy, clean)
 		gap, err := stcnn.MeasureGap(backend(t), tr, noisy, clean)
 		if err != nil {
 			t.Fatal(err)

@@ -158,16 +158,3 @@ func TestRelaxation(t *testing.T) {
 		})
 	}
 }
-
-func evaluate(tb testing.TB, net stcnn.Network, store *model.Store, noisy, clean *datasets.Images) stcnn.Metrics {
-	tb.Helper()
-	tr, err := stcnn.NewTrainer(backend(tb), store, net, nil, 0)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	m, err := tr.Evaluate(noisy, clean)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return m
-}

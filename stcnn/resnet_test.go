@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/convexst/stcnn/stcnn"
-	"github.com/gomlx/compute/dtypes"
-	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
@@ -65,21 +63,11 @@ func TestResNetShapesAndSkip(t *testing.T) {
 	cfg := stcnn.ResNetConfig{Blocks: 2, Width: 4, M: 3, Channels: 3, Beta: 1e-3, DType: "float64"}
 	net, store := newResNet(t, cfg, uniformInit{zero: true}, 1)
 	im := tinyImages(2, 6, 5, 3, 3)
-	exec, err := model.NewExec(backend(t), store, func(_ *model.Scope, y *Node) *Node {
-		stcnn.ReadVariablesAtEachCall(store, y.Graph())
-		return net.Predict(store, y)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Exec(stcnn.ImagesTensor(im, dtypes.Float64))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := fmt.Sprint(out[0].Shape().Dimensions); got != "[2 6 5 3]" {
+	out := predict(t, net, store, im)
+	if got := fmt.Sprint(out.Shape().Dimensions); got != "[2 6 5 3]" {
 		t.Fatalf("output shape %s, want [2 6 5 3]", got)
 	}
-	for i, v := range f64(t, out[0]) {
+	for i, v := range f64(t, out) {
 		if math.Abs(v-float64(im.Pixels[i])) > 1e-6 {
 			t.Fatalf("zero weights: output %d is %v, want the input %v", i, v, im.Pixels[i])
 		}
@@ -124,23 +112,10 @@ func TestResNetTrainsOnMNIST(t *testing.T) {
 	cfg.Width = 8
 	net, store := newResNet(t, cfg, uniformInit{}, 1)
 	opt := optimizer.Adam().LearningRate(1e-3).Done().(stcnn.GradientOptimizer)
-	tr, err := stcnn.NewTrainer(backend(t), store, net, opt, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, err := tr.Evaluate(noisy, clean)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 15 {
-		if _, err := tr.Step(noisy, clean); err != nil {
-			t.Fatal(err)
-		}
-	}
-	after, err := tr.Evaluate(noisy, clean)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := newTrainer(t, store, net, opt)
+	before := evaluation(t, tr, noisy, clean)
+	steps(t, tr, 15, noisy, clean)
+	after := evaluation(t, tr, noisy, clean)
 	t.Logf("objective %.4f -> %.4f, PSNR %.2f -> %.2f dB", before.Objective, after.Objective, before.PSNR, after.PSNR)
 	if !(after.Objective < before.Objective) || !(after.PSNR > before.PSNR) || after.Hinge != 0 {
 		t.Errorf("objective %v -> %v, metrics %+v", before.Objective, after.Objective, after)
@@ -183,18 +158,8 @@ func TestResNetForwardMatchesLoops(t *testing.T) {
 	net, store := newResNet(t, cfg, uniformInit{scale: 2}, 7)
 	const n, h, w = 2, 5, 4
 	im := tinyImages(n, h, w, cfg.Channels, 8)
-	exec, err := model.NewExec(backend(t), store, func(_ *model.Scope, y *Node) *Node {
-		stcnn.ReadVariablesAtEachCall(store, y.Graph())
-		return net.Predict(store, y)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Exec(stcnn.ImagesTensor(im, dtypes.Float64))
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := f64(t, out[0])
+	out := predict(t, net, store, im)
+	got := f64(t, out)
 	weight := func(name string) []float64 { return f64(t, net.Scope(store).GetVariable(name).MustValue()) }
 	relu := func(x []float64) []float64 {
 		for i := range x {

@@ -97,10 +97,7 @@ func TestTrainerErrors(t *testing.T) {
 	cfg.P = 4
 	net, store := initNetwork(t, cfg, 1)
 	opt := optimizer.Adam().Done().(stcnn.GradientOptimizer)
-	tr, err := stcnn.NewTrainer(backend(t), store, net, opt, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr := newTrainer(t, store, net, opt)
 	grey, rgb := tinyImages(2, 4, 4, 1, 1), tinyImages(2, 4, 4, 3, 1)
 	other := tinyImages(3, 4, 4, 1, 1)
 	checkRefused(t, tr, []refusedBatch{
@@ -121,19 +118,9 @@ func TestMNISTFloat32Training(t *testing.T) {
 		cfg := stcnn.DefaultConfig(kind, 1)
 		cfg.K, cfg.P = 32, 32
 		tr, noisy, clean := newMNISTTrainer(t, cfg, 20)
-		before, err := tr.Evaluate(noisy, clean)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := 0; i < 30; i++ {
-			if _, err := tr.Step(noisy, clean); err != nil {
-				t.Fatal(err)
-			}
-		}
-		after, err := tr.Evaluate(noisy, clean)
-		if err != nil {
-			t.Fatal(err)
-		}
+		before := evaluation(t, tr, noisy, clean)
+		steps(t, tr, 30, noisy, clean)
+		after := evaluation(t, tr, noisy, clean)
 		t.Logf("%s: objective %.4f -> %.4f, PSNR %.2f -> %.2f dB", kind, before.Objective, after.Objective, before.PSNR, after.PSNR)
 		if !(after.Objective < before.Objective) || math.IsNaN(after.PSNR) || after.Images != 20 {
 			t.Errorf("%s: objective %v -> %v, metrics %+v", kind, before.Objective, after.Objective, after)

@@ -51,14 +51,7 @@ func TestTrainerFollowsStore(t *testing.T) {
 	net, store := initNetwork(t, cfg, 1)
 	noisy, clean := tinyImages(3, 6, 6, 1, 1), tinyImages(3, 6, 6, 1, 2)
 	opt := optimizer.Adam().Done().(stcnn.GradientOptimizer)
-	tr, err := stcnn.NewTrainer(backend(t), store, net, opt, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	den, err := stcnn.NewDenoiser(backend(t), store, net, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tr, den := newTrainer(t, store, net, opt), newDenoiser(t, store, net, 0)
 	w := net.Scope(store).GetVariable("w")
 	n := w.Shape().Size()
 	for step, scale := range []float32{0, 0.5, -2} {
@@ -69,33 +62,11 @@ func TestTrainerFollowsStore(t *testing.T) {
 		if err := w.SetValue(tensors.FromFlatDataAndDimensions(vals, w.Shape().Dimensions...)); err != nil {
 			t.Fatal(err)
 		}
-		got, err := tr.Evaluate(noisy, clean)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fresh, err := stcnn.NewTrainer(backend(t), store, net, opt, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := fresh.Evaluate(noisy, clean)
-		if err != nil {
-			t.Fatal(err)
-		}
+		got, want := evaluation(t, tr, noisy, clean), evaluation(t, newTrainer(t, store, net, opt), noisy, clean)
 		if got != want {
 			t.Errorf("step %d: Evaluate on the changed store = %+v, a new trainer gives %+v", step, got, want)
 		}
-		out, err := den.Denoise(noisy)
-		if err != nil {
-			t.Fatal(err)
-		}
-		freshDen, err := stcnn.NewDenoiser(backend(t), store, net, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wantOut, err := freshDen.Denoise(noisy)
-		if err != nil {
-			t.Fatal(err)
-		}
+		out, wantOut := denoised(t, den, noisy), denoised(t, newDenoiser(t, store, net, 0), noisy)
 		for i := range out.Pixels {
 			if out.Pixels[i] != wantOut.Pixels[i] {
 				t.Fatalf("step %d: Denoise pixel %d = %v, a new denoiser gives %v", step, i, out.Pixels[i], wantOut.Pixels[i])

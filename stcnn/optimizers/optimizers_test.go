@@ -43,17 +43,26 @@ var (
 // returns the loss before the step.
 func quadraticExec(t *testing.T, store *model.Store, opt optimizer.Interface) *model.Exec {
 	t.Helper()
-	exec, err := model.NewExec(backend(), store, func(scope *model.Scope, g *Graph) *Node {
-		scope.Store().SetTraining(g, true)
+	return trainingExec(t, store, opt, func(scope *model.Scope, g *Graph) *Node {
 		ms := scope.At("model")
 		x := ms.VariableWithValue("x", x0).NodeValue(g)
 		y := ms.VariableWithValue("y", y0).NodeValue(g)
 		loss := Add(
 			ReduceAllSum(Mul(Const(g, aX), Square(x))),
 			ReduceAllSum(Mul(Const(g, aY), Square(y))))
-		loss = MulScalar(loss, 0.5)
-		opt.UpdateGraph(scope, g, loss)
-		return loss
+		return MulScalar(loss, 0.5)
+	})
+}
+
+// trainingExec is the exec of one training step: the loss built in
+// training mode, then opt's update of the variables along its gradient.
+func trainingExec(t *testing.T, store *model.Store, opt optimizer.Interface, loss func(scope *model.Scope, g *Graph) *Node) *model.Exec {
+	t.Helper()
+	exec, err := model.NewExec(backend(), store, func(scope *model.Scope, g *Graph) *Node {
+		scope.Store().SetTraining(g, true)
+		l := loss(scope, g)
+		opt.UpdateGraph(scope, g, l)
+		return l
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -546,17 +555,11 @@ func TestConvergenceLeastSquares(t *testing.T) {
 				t.Fatal(err)
 			}
 			store := model.NewStore()
-			exec, err := model.NewExec(backend(), store, func(scope *model.Scope, g *Graph) *Node {
-				scope.Store().SetTraining(g, true)
+			exec := trainingExec(t, store, opt, func(scope *model.Scope, g *Graph) *Node {
 				w := scope.At("ls").VariableWithValue("w", []float64{0, 0, 0}).NodeValue(g)
 				residual := Sub(Dot(Const(g, lsA), w).Product(), Const(g, lsB))
-				loss := DivScalar(ReduceAllSum(Square(residual)), 2*float64(len(lsB)))
-				opt.UpdateGraph(scope, g, loss)
-				return loss
+				return DivScalar(ReduceAllSum(Square(residual)), 2*float64(len(lsB)))
 			})
-			if err != nil {
-				t.Fatal(err)
-			}
 			for range tc.steps {
 				step(t, exec)
 			}
@@ -800,16 +803,10 @@ func TestFloat32(t *testing.T) {
 		hp.LearningRate = 0.1
 		opt, _ := New(name, hp)
 		store := model.NewStore()
-		exec, err := model.NewExec(backend(), store, func(scope *model.Scope, g *Graph) *Node {
-			scope.Store().SetTraining(g, true)
+		exec := trainingExec(t, store, opt, func(scope *model.Scope, g *Graph) *Node {
 			x := scope.At("model").VariableWithValue("x", []float32{1, -2, 0.5}).NodeValue(g)
-			loss := MulScalar(ReduceAllSum(Mul(Const(g, []float32{1, 3, 0.5}), Square(x))), 0.5)
-			opt.UpdateGraph(scope, g, loss)
-			return loss
+			return MulScalar(ReduceAllSum(Mul(Const(g, []float32{1, 3, 0.5}), Square(x))), 0.5)
 		})
-		if err != nil {
-			t.Fatal(err)
-		}
 		for range 3 {
 			step(t, exec)
 		}
