@@ -116,7 +116,7 @@ func runCertified(env Env) (*Result, error) {
 	for _, sigma := range ms.Sigmas {
 		cfg := base
 		cfg.Sigma = sigma
-		d, err := renoise(data, cfg)
+		d, err := training.WithNoise(data.TrainClean, data.TestClean, cfg)
 		if err != nil {
 			return nil, err
 		}

@@ -34,11 +34,11 @@ func mnistSigmaRuns(env Env, s MNISTSettings, sigmas []float64, measureGap bool)
 			if err != nil {
 				return nil, nil, err
 			}
-			clean, err := env.sharedImages(&base, cfg)
+			first, err := env.sharedImages(&base, cfg)
 			if err != nil {
 				return nil, nil, err
 			}
-			data, err := renoise(clean, cfg)
+			data, err := training.WithNoise(first.TrainClean, first.TestClean, cfg)
 			if err != nil {
 				return nil, nil, err
 			}

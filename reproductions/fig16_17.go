@@ -47,11 +47,11 @@ func (fig *cifarFigure) trainPairs(sigmas []float64, measureGap bool) ([]cifarPa
 			}
 			fig.runs = append(fig.runs, cfg)
 			if pair.Data == nil {
-				clean, err := fig.env.sharedImages(&fig.data, cfg)
+				first, err := fig.env.sharedImages(&fig.data, cfg)
 				if err != nil {
 					return nil, err
 				}
-				if pair.Data, err = renoise(clean, cfg); err != nil {
+				if pair.Data, err = training.WithNoise(first.TrainClean, first.TestClean, cfg); err != nil {
 					return nil, err
 				}
 			}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/convexst/stcnn/internal/refconv"
 	"github.com/convexst/stcnn/stcnn"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -49,24 +50,16 @@ func runFig6(env Env) (*Result, error) {
 		return nil, err
 	}
 	pm, prod := out[0], out[1]
-	// Direct convolution: out(r, c) = sum_{dy,dx} Y(r+dy-1, c+dx-1) u(dy, dx), zero outside.
-	direct := make([]float64, h*w)
-	r0 := m / 2
-	for r := 0; r < h; r++ {
-		for c := 0; c < w; c++ {
-			var acc float64
-			for dy := 0; dy < m; dy++ {
-				for dx := 0; dx < m; dx++ {
-					rr, cc := r+dy-r0, c+dx-r0
-					if rr < 0 || rr >= h || cc < 0 || cc >= w {
-						continue
-					}
-					acc += float64(im32[rr*w+cc]) * float64(u32[dy*m+dx])
-				}
-			}
-			direct[r*w+c] = acc
+	f32 := func(v []float32) []float64 {
+		o := make([]float64, len(v))
+		for i, x := range v {
+			o[i] = float64(x)
 		}
+		return o
 	}
+	// Direct convolution: out(r, c) = sum_{dy,dx} Y(r+dy-1, c+dx-1) u(dy, dx), zero outside.
+	direct := refconv.Same(f32(im32), 1, h, w, 1, f32(u32), m, 1)
+	r0 := m / 2
 	maxDiff := 0.0
 	rows := make([][]float64, h*w)
 	for i := range direct {
@@ -89,13 +82,6 @@ func runFig6(env Env) (*Result, error) {
 	}
 	if err := WriteCSV(dir, "fig6_patches.csv", header, prow); err != nil {
 		return nil, err
-	}
-	f32 := func(v []float32) []float64 {
-		o := make([]float64, len(v))
-		for i, x := range v {
-			o[i] = float64(x)
-		}
-		return o
 	}
 	// One colour scale per quantity: the image and its patches, the filter,
 	// and the two outputs.

@@ -1,13 +1,12 @@
 package reproductions
 
 // What the MNIST and CIFAR-10 figures share about their training runs: the
-// learning rates per optimiser and network, and the same images at another
-// noise level.
+// runs, the learning rates per optimiser and network, and their histories
+// as series.
 
 import (
 	"fmt"
 
-	"github.com/convexst/stcnn/datasets"
 	"github.com/convexst/stcnn/stcnn"
 	"github.com/convexst/stcnn/stcnn/initializers"
 	"github.com/convexst/stcnn/stcnn/optimizers"
@@ -69,25 +68,6 @@ func rateHyperparams(rates map[string]LearningRates, opt string, kind stcnn.Mode
 		hp.LearningRate = r.Dual
 	}
 	return hp, nil
-}
-
-// renoise returns the images of d at noise cfg.Sigma: the same clean
-// subsets (d must come from training.LoadData with cfg's sizes and seed)
-// with the noise draws that training.LoadData(cfg) would make, without
-// reading the data set again.
-func renoise(d *training.Data, cfg training.Config) (*training.Data, error) {
-	seeds := cfg.Seeds()
-	out := &training.Data{TrainClean: d.TrainClean, TestClean: d.TestClean}
-	var err error
-	if out.TrainNoisy, err = datasets.AddGaussianNoise(d.TrainClean, cfg.Sigma, seeds.TrainNoise); err != nil {
-		return nil, err
-	}
-	if d.TestClean != nil {
-		if out.TestNoisy, err = datasets.AddGaussianNoise(d.TestClean, cfg.Sigma, seeds.TestNoise); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
 
 // runCurve is the history of one training run as plain series, one entry

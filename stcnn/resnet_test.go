@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/convexst/stcnn/internal/refconv"
 	"github.com/convexst/stcnn/stcnn"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
@@ -122,35 +123,6 @@ func TestResNetTrainsOnMNIST(t *testing.T) {
 	}
 }
 
-// hostConv is a "same" zero-padded cross-correlation of x [N, H, W, Cin]
-// with w [m*m*Cin, Cout] (row (dy*m + dx)*Cin + c, the layout of Patches).
-func hostConv(x []float64, n, h, w, cin int, wt []float64, m, cout int) []float64 {
-	out := make([]float64, n*h*w*cout)
-	r := m / 2
-	for b := 0; b < n; b++ {
-		for i := 0; i < h; i++ {
-			for j := 0; j < w; j++ {
-				for o := 0; o < cout; o++ {
-					var s float64
-					for dy := 0; dy < m; dy++ {
-						for dx := 0; dx < m; dx++ {
-							ii, jj := i+dy-r, j+dx-r
-							if ii < 0 || ii >= h || jj < 0 || jj >= w {
-								continue
-							}
-							for c := 0; c < cin; c++ {
-								s += x[((b*h+ii)*w+jj)*cin+c] * wt[((dy*m+dx)*cin+c)*cout+o]
-							}
-						}
-					}
-					out[((b*h+i)*w+j)*cout+o] = s
-				}
-			}
-		}
-	}
-	return out
-}
-
 // TestResNetForwardMatchesLoops compares the graph with a direct loop
 // implementation of the network's definition.
 func TestResNetForwardMatchesLoops(t *testing.T) {
@@ -171,15 +143,15 @@ func TestResNetForwardMatchesLoops(t *testing.T) {
 	for i, v := range im.Pixels {
 		y[i] = float64(v)
 	}
-	hid := relu(hostConv(y, n, h, w, cfg.Channels, weight("in"), cfg.M, cfg.Width))
+	hid := relu(refconv.Same(y, n, h, w, cfg.Channels, weight("in"), cfg.M, cfg.Width))
 	for b := range cfg.Blocks {
-		tmp := relu(hostConv(hid, n, h, w, cfg.Width, weight(fmt.Sprintf("block%d_conv1", b)), cfg.M, cfg.Width))
-		res := hostConv(tmp, n, h, w, cfg.Width, weight(fmt.Sprintf("block%d_conv2", b)), cfg.M, cfg.Width)
+		tmp := relu(refconv.Same(hid, n, h, w, cfg.Width, weight(fmt.Sprintf("block%d_conv1", b)), cfg.M, cfg.Width))
+		res := refconv.Same(tmp, n, h, w, cfg.Width, weight(fmt.Sprintf("block%d_conv2", b)), cfg.M, cfg.Width)
 		for i := range hid {
 			hid[i] += res[i]
 		}
 	}
-	want := hostConv(hid, n, h, w, cfg.Width, weight("out"), 1, cfg.Channels)
+	want := refconv.Same(hid, n, h, w, cfg.Width, weight("out"), 1, cfg.Channels)
 	for i := range want {
 		want[i] += y[i]
 		if math.Abs(got[i]-want[i]) > 1e-12 {

@@ -39,27 +39,15 @@ func (d *Data) check(c Config) error {
 }
 
 // LoadData reads the configured data set, draws the seeded subsets and adds
-// the seeded noise. A TestSize of 0 gives no test set.
+// the seeded noise (WithNoise). A TestSize of 0 gives no test set.
 func LoadData(c Config) (*Data, error) {
 	var train, test *datasets.Images
 	var err error
 	switch c.Dataset {
 	case MNIST:
-		dir, derr := datasets.MNISTDir(c.DataDir)
-		if derr != nil {
-			return nil, derr
-		}
-		if train, err = datasets.LoadMNIST(dir, datasets.Train); err == nil && c.TestSize > 0 {
-			test, err = datasets.LoadMNIST(dir, datasets.Test)
-		}
+		train, test, err = readSplits(datasets.MNISTDir, datasets.LoadMNIST, c.DataDir, c.TestSize > 0)
 	case CIFAR10:
-		dir, derr := datasets.CIFAR10Dir(c.DataDir)
-		if derr != nil {
-			return nil, derr
-		}
-		if train, err = datasets.LoadCIFAR10(dir, datasets.Train); err == nil && c.TestSize > 0 {
-			test, err = datasets.LoadCIFAR10(dir, datasets.Test)
-		}
+		train, test, err = readSplits(datasets.CIFAR10Dir, datasets.LoadCIFAR10, c.DataDir, c.TestSize > 0)
 	case Given:
 		return nil, errors.New("training: dataset \"given\" is not loaded: hand its images to Run in Options.Data")
 	default:
@@ -69,18 +57,46 @@ func LoadData(c Config) (*Data, error) {
 		return nil, err
 	}
 	s := c.Seeds()
-	d := &Data{}
-	if d.TrainClean, err = train.Subset(c.TrainSize, s.TrainSubset); err != nil {
+	trainClean, err := train.Subset(c.TrainSize, s.TrainSubset)
+	if err != nil {
 		return nil, fmt.Errorf("training: config field \"train_size\": %w", err)
 	}
-	if d.TrainNoisy, err = datasets.AddGaussianNoise(d.TrainClean, c.Sigma, s.TrainNoise); err != nil {
-		return nil, err
-	}
+	var testClean *datasets.Images
 	if c.TestSize > 0 {
-		if d.TestClean, err = test.Subset(c.TestSize, s.TestSubset); err != nil {
+		if testClean, err = test.Subset(c.TestSize, s.TestSubset); err != nil {
 			return nil, fmt.Errorf("training: config field \"test_size\": %w", err)
 		}
-		if d.TestNoisy, err = datasets.AddGaussianNoise(d.TestClean, c.Sigma, s.TestNoise); err != nil {
+	}
+	return WithNoise(trainClean, testClean, c)
+}
+
+// readSplits reads the training images, and the test images when withTest
+// is set, from the directory that find locates (dataDir: the explicit one).
+func readSplits(find func(explicit string) (string, error), read func(dir string, split datasets.Split) (*datasets.Images, error),
+	dataDir string, withTest bool) (train, test *datasets.Images, err error) {
+	dir, err := find(dataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if train, err = read(dir, datasets.Train); err == nil && withTest {
+		test, err = read(dir, datasets.Test)
+	}
+	return train, test, err
+}
+
+// WithNoise returns the data of c from its clean training and test images
+// (testClean may be nil): the noisy copies are drawn with c's sigma and
+// noise seeds, as LoadData draws them, so clean subsets read once serve
+// every noise level.
+func WithNoise(trainClean, testClean *datasets.Images, c Config) (*Data, error) {
+	s := c.Seeds()
+	d := &Data{TrainClean: trainClean, TestClean: testClean}
+	var err error
+	if d.TrainNoisy, err = datasets.AddGaussianNoise(trainClean, c.Sigma, s.TrainNoise); err != nil {
+		return nil, err
+	}
+	if testClean != nil {
+		if d.TestNoisy, err = datasets.AddGaussianNoise(testClean, c.Sigma, s.TestNoise); err != nil {
 			return nil, err
 		}
 	}
