@@ -110,14 +110,8 @@ func parseIDXImages(r io.Reader, name string, size int64) (*Images, error) {
 	if !ok {
 		return nil, errorf(name, "header declares %d images of %dx%d, too large", n, h, w)
 	}
-	if err := checkIDXSize(name, "pixel data", total, 16, size, gzipped); err != nil {
-		return nil, err
-	}
-	data, err := readExact(body, total)
+	data, err := readIDXData(body, name, "pixel data", total, 16, size, gzipped)
 	if err != nil {
-		return nil, readErr(err, name, "pixel data", len(data), total)
-	}
-	if err := checkEOF(body, name, 16+total); err != nil {
 		return nil, err
 	}
 	im := &Images{N: n, H: h, W: w, C: 1, Pixels: make([]float32, total)}
@@ -148,17 +142,24 @@ func parseIDXLabels(r io.Reader, name string, size int64) ([]uint8, error) {
 	if n == 0 {
 		return nil, errorf(name, "header declares zero labels")
 	}
-	if err := checkIDXSize(name, "label data", n, 8, size, gzipped); err != nil {
+	return readIDXData(body, name, "label data", n, 8, size, gzipped)
+}
+
+// readIDXData reads the total data bytes that follow a header of hdrLen
+// bytes: their size checked against the input's first (checkIDXSize), and
+// nothing may follow them.
+func readIDXData(body io.Reader, name, what string, total, hdrLen int, size int64, gzipped bool) ([]byte, error) {
+	if err := checkIDXSize(name, what, total, hdrLen, size, gzipped); err != nil {
 		return nil, err
 	}
-	labels, err := readExact(body, n)
+	data, err := readExact(body, total)
 	if err != nil {
-		return nil, readErr(err, name, "label data", len(labels), n)
+		return nil, readErr(err, name, what, len(data), total)
 	}
-	if err := checkEOF(body, name, 8+n); err != nil {
+	if err := checkEOF(body, name, hdrLen+total); err != nil {
 		return nil, err
 	}
-	return labels, nil
+	return data, nil
 }
 
 // readIDXHeader reads the IDX header from r (gunzipping if needed), checks

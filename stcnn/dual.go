@@ -1,9 +1,6 @@
 package stcnn
 
 import (
-	"fmt"
-
-	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -17,33 +14,16 @@ const DualScope = "dual"
 
 // DualModel is the convex dual ST-CNN of eq. 22 with the sign constraints of
 // eq. 24 enforced by a hinge penalty (see the package documentation).
-type DualModel struct{ cfg Config }
+type DualModel struct{ twoLayer }
 
 // NewDual returns a dual network; cfg.Model must be Dual.
 func NewDual(cfg Config) (*DualModel, error) {
-	if cfg.Model != Dual {
-		return nil, fmt.Errorf("stcnn: NewDual: config model is %q, want %q", cfg.Model, Dual)
-	}
-	if err := cfg.Validate(); err != nil {
+	n, err := newTwoLayer(cfg, Dual, "NewDual")
+	if err != nil {
 		return nil, err
 	}
-	return &DualModel{cfg: cfg}, nil
+	return &DualModel{n}, nil
 }
-
-// Config returns the network's hyperparameters.
-func (d *DualModel) Config() Config { return d.cfg }
-
-// Kind implements Network.
-func (d *DualModel) Kind() string { return string(Dual) }
-
-// Task implements Network: a denoiser regresses the clean images.
-func (d *DualModel) Task() Task { return Regression }
-
-// Channels implements Network.
-func (d *DualModel) Channels() (in, out int) { return d.cfg.Channels, d.cfg.Outputs() }
-
-// DType implements Network.
-func (d *DualModel) DType() dtypes.DType { return d.cfg.GoMLXDType() }
 
 // HiddenWidth implements Network: P gates for each of the C output channels.
 func (d *DualModel) HiddenWidth() int { return d.cfg.P * d.cfg.Outputs() }

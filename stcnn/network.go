@@ -114,11 +114,42 @@ func New(cfg Config) (Network, error) {
 	}
 	switch cfg.Model {
 	case Primal:
-		return &PrimalModel{cfg: cfg}, nil
+		return &PrimalModel{twoLayer{cfg}}, nil
 	default:
-		return &DualModel{cfg: cfg}, nil
+		return &DualModel{twoLayer{cfg}}, nil
 	}
 }
+
+// twoLayer is what the primal and the dual network share: the validated
+// Config they were made from, and the Network methods that read only it.
+type twoLayer struct{ cfg Config }
+
+// newTwoLayer validates cfg, which must describe a network of kind; fn
+// names the constructor in the error.
+func newTwoLayer(cfg Config, kind ModelKind, fn string) (twoLayer, error) {
+	if cfg.Model != kind {
+		return twoLayer{}, fmt.Errorf("stcnn: %s: config model is %q, want %q", fn, cfg.Model, kind)
+	}
+	if err := cfg.Validate(); err != nil {
+		return twoLayer{}, err
+	}
+	return twoLayer{cfg}, nil
+}
+
+// Config returns the network's hyperparameters.
+func (n twoLayer) Config() Config { return n.cfg }
+
+// Kind implements Network.
+func (n twoLayer) Kind() string { return string(n.cfg.Model) }
+
+// Task implements Network: a denoiser regresses the clean images.
+func (n twoLayer) Task() Task { return Regression }
+
+// Channels implements Network.
+func (n twoLayer) Channels() (in, out int) { return n.cfg.Channels, n.cfg.Outputs() }
+
+// DType implements Network.
+func (n twoLayer) DType() dtypes.DType { return n.cfg.GoMLXDType() }
 
 // newRNG returns the seeded generator used for every host-side sample.
 func newRNG(seed uint64, stream uint64) *rand.Rand {

@@ -1,9 +1,6 @@
 package stcnn
 
 import (
-	"fmt"
-
-	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -18,33 +15,16 @@ const PrimalScope = "primal"
 //	f(Y) = ST_l(Patches(Y) U^T) V^T,   R = beta (||U||_F^2 + ||V||_F^2)
 //
 // with U = [u_1 ... u_K]^T in R^{K x D} and V = [v_1 ... v_K] in R^{C x K}.
-type PrimalModel struct{ cfg Config }
+type PrimalModel struct{ twoLayer }
 
 // NewPrimal returns a primal network; cfg.Model must be Primal.
 func NewPrimal(cfg Config) (*PrimalModel, error) {
-	if cfg.Model != Primal {
-		return nil, fmt.Errorf("stcnn: NewPrimal: config model is %q, want %q", cfg.Model, Primal)
-	}
-	if err := cfg.Validate(); err != nil {
+	n, err := newTwoLayer(cfg, Primal, "NewPrimal")
+	if err != nil {
 		return nil, err
 	}
-	return &PrimalModel{cfg: cfg}, nil
+	return &PrimalModel{n}, nil
 }
-
-// Config returns the network's hyperparameters.
-func (p *PrimalModel) Config() Config { return p.cfg }
-
-// Kind implements Network.
-func (p *PrimalModel) Kind() string { return string(Primal) }
-
-// Task implements Network: a denoiser regresses the clean images.
-func (p *PrimalModel) Task() Task { return Regression }
-
-// Channels implements Network.
-func (p *PrimalModel) Channels() (in, out int) { return p.cfg.Channels, p.cfg.Outputs() }
-
-// DType implements Network.
-func (p *PrimalModel) DType() dtypes.DType { return p.cfg.GoMLXDType() }
 
 // HiddenWidth implements Network: the K hidden channels.
 func (p *PrimalModel) HiddenWidth() int { return p.cfg.K }

@@ -12,25 +12,26 @@ import (
 // of Float64s.
 func TensorFromFloat64s(vals []float64, dtype dtypes.DType, dims ...int) *tensors.Tensor {
 	if dtype == dtypes.Float64 {
-		return tensors.FromFlatDataAndDimensions(append([]float64(nil), vals...), dims...)
+		return tensors.FromFlatDataAndDimensions(floatsAs[float64](vals), dims...)
 	}
-	f := make([]float32, len(vals))
-	for i, v := range vals {
-		f[i] = float32(v)
-	}
-	return tensors.FromFlatDataAndDimensions(f, dims...)
+	return tensors.FromFlatDataAndDimensions(floatsAs[float32](vals), dims...)
 }
 
 // tensorFromFloat32 converts float32 host values to a tensor of the given dtype.
 func tensorFromFloat32(vals []float32, dtype dtypes.DType, dims ...int) *tensors.Tensor {
 	if dtype == dtypes.Float32 {
-		return tensors.FromFlatDataAndDimensions(append([]float32(nil), vals...), dims...)
+		return tensors.FromFlatDataAndDimensions(floatsAs[float32](vals), dims...)
 	}
-	f := make([]float64, len(vals))
+	return tensors.FromFlatDataAndDimensions(floatsAs[float64](vals), dims...)
+}
+
+// floatsAs returns a copy of vals converted to T.
+func floatsAs[T, F float32 | float64](vals []F) []T {
+	out := make([]T, len(vals))
 	for i, v := range vals {
-		f[i] = float64(v)
+		out[i] = T(v)
 	}
-	return tensors.FromFlatDataAndDimensions(f, dims...)
+	return out
 }
 
 // Float64s copies a float32 or float64 tensor to a []float64.
@@ -43,11 +44,7 @@ func Float64s(t *tensors.Tensor) ([]float64, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := make([]float64, len(f))
-		for i, v := range f {
-			out[i] = float64(v)
-		}
-		return out, nil
+		return floatsAs[float64](f), nil
 	}
 	return nil, fmt.Errorf("stcnn: tensor of dtype %s is not floating point", t.DType())
 }
