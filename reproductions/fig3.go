@@ -103,7 +103,7 @@ func runFig3(env Env) (*Result, error) {
 		dims[s.Tensor] = s.Dims
 		rows[i] = []string{s.Network, s.Stage, s.Tensor, fmt.Sprint(s.Dims)}
 	}
-	if err := diagWriteTable(dir, "fig3_shapes.csv", []string{"network", "stage", "tensor", "shape"}, rows); err != nil {
+	if err := writeTextCSV(dir, "fig3_shapes.csv", []string{"network", "stage", "tensor", "shape"}, rows); err != nil {
 		return nil, err
 	}
 	d, k, p, c := pcfg.PatchSize(), pcfg.K, dcfg.P, pcfg.Outputs()

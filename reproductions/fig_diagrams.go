@@ -9,16 +9,11 @@ package reproductions
 // the patch matrix times the filter (eq. 21) against a direct convolution.
 
 import (
-	"bytes"
-	"encoding/csv"
-	"fmt"
 	"image/color"
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 
 	"github.com/convexst/stcnn/stcnn"
-	"github.com/convexst/stcnn/stcnn/training"
 	"github.com/gomlx/gomlx/core/graph"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
@@ -30,18 +25,6 @@ import (
 )
 
 // ---- shared drawing helpers ----
-
-// diagWriteTable writes a CSV with text cells to dir/name, atomically.
-func diagWriteTable(dir, name string, header []string, rows [][]string) error {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	_ = w.Write(header)
-	_ = w.WriteAll(rows)
-	if err := w.Error(); err != nil {
-		return fmt.Errorf("reproductions: %s: %w", name, err)
-	}
-	return training.WriteFileAtomic(filepath.Join(dir, name), buf.Bytes())
-}
 
 // diagGrid is a row-major matrix as a plotter.GridXYZ: column c at x = c,
 // row r at y = rows-1-r, so that row 0 is drawn at the top.

@@ -21,17 +21,26 @@ import (
 
 // WriteCSV writes rows under a header to dir/name, atomically.
 func WriteCSV(dir, name string, header []string, rows [][]float64) error {
+	text := make([][]string, len(rows))
+	for j, r := range rows {
+		text[j] = make([]string, len(r))
+		for i, v := range r {
+			text[j][i] = strconv.FormatFloat(v, 'g', 10, 64)
+		}
+	}
+	return writeTextCSV(dir, name, header, text)
+}
+
+// writeTextCSV writes rows of text cells under a header to dir/name,
+// atomically.
+func writeTextCSV(dir, name string, header []string, rows [][]string) error {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	_ = w.Write(header)
-	for _, r := range rows {
-		rec := make([]string, len(r))
-		for i, v := range r {
-			rec[i] = strconv.FormatFloat(v, 'g', 10, 64)
-		}
-		_ = w.Write(rec)
+	_ = w.WriteAll(rows)
+	if err := w.Error(); err != nil {
+		return fmt.Errorf("reproductions: %s: %w", name, err)
 	}
-	w.Flush()
 	return training.WriteFileAtomic(filepath.Join(dir, name), buf.Bytes())
 }
 
