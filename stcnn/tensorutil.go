@@ -5,6 +5,7 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // TensorFromFloat64s converts host values to a tensor of the given float
@@ -47,4 +48,18 @@ func Float64s(t *tensors.Tensor) ([]float64, error) {
 		return floatsAs[float64](f), nil
 	}
 	return nil, fmt.Errorf("stcnn: tensor of dtype %s is not floating point", t.DType())
+}
+
+// VariableFloat64s copies the value of the variable name of scope to a
+// []float64; the error names the variable when it does not exist.
+func VariableFloat64s(scope *model.Scope, name string) ([]float64, error) {
+	v := scope.GetVariable(name)
+	if v == nil {
+		return nil, fmt.Errorf("stcnn: variable %s/%s not found", scope.Scope(), name)
+	}
+	t, err := v.Value()
+	if err != nil {
+		return nil, err
+	}
+	return Float64s(t)
 }

@@ -38,7 +38,7 @@ func solveDual(backend compute.Backend, s Settings, cfg stcnn.Config, d *Data, w
 	}
 	if warm != nil {
 		for _, name := range []string{"w", "w_prime"} {
-			v, err := values(warm.dual.Scope(warm.store), name)
+			v, err := stcnn.VariableFloat64s(warm.dual.Scope(warm.store), name)
 			if err != nil {
 				return nil, err
 			}

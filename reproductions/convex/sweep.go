@@ -129,7 +129,7 @@ func measureSolution(backend compute.Backend, sv *solved, d *Data, row *RhoRow) 
 func feasiblePoint(backend compute.Backend, sv *solved, d *Data) (*model.Store, error) {
 	cfg := sv.dual.Config()
 	scope := sv.dual.Scope(sv.store)
-	gates, err := values(scope, "gates")
+	gates, err := stcnn.VariableFloat64s(scope, "gates")
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +144,7 @@ func feasiblePoint(backend compute.Backend, sv *solved, d *Data) (*model.Store, 
 	out := sv.dual.Scope(store)
 	out.VariableWithValue("gates", stcnn.TensorFromFloat64s(gates, dt, p, dd)).SetTrainable(false)
 	for _, name := range []string{"w", "w_prime"} {
-		w, err := values(scope, name)
+		w, err := stcnn.VariableFloat64s(scope, name)
 		if err != nil {
 			return nil, err
 		}

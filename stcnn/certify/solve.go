@@ -198,16 +198,9 @@ func Solve(backend compute.Backend, store *model.Store, dual *stcnn.DualModel, n
 	scope := dual.Scope(store)
 	vars := map[string][]float64{}
 	for _, name := range []string{"gates", "w", "w_prime"} {
-		v := scope.GetVariable(name)
-		if v == nil {
-			return nil, fmt.Errorf("certify: variable %s/%s not found: call DualModel.Init first", scope.Scope(), name)
-		}
-		t, err := v.Value()
-		if err != nil {
-			return nil, err
-		}
-		if vars[name], err = stcnn.Float64s(t); err != nil {
-			return nil, err
+		var err error
+		if vars[name], err = stcnn.VariableFloat64s(scope, name); err != nil {
+			return nil, fmt.Errorf("certify: %w (call DualModel.Init first)", err)
 		}
 	}
 	gatesT, err := scope.GetVariable("gates").Value()
