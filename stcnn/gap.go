@@ -27,31 +27,60 @@ type Gap struct {
 }
 
 // MeasureGap rebuilds a primal network from the dual trained by tr (eq. 47)
-// and evaluates both on (noisy, clean).
+// and evaluates both on (noisy, clean). To measure several data sets, or
+// with the dual's metrics already at hand, use NewGapMeter.
 func MeasureGap(backend compute.Backend, tr *Trainer, noisy, clean *datasets.Images) (Gap, error) {
-	dual, ok := tr.Network().(*DualModel)
-	if !ok {
-		return Gap{}, fmt.Errorf("stcnn: MeasureGap needs a dual network, got %s", tr.Network().Kind())
+	meter, err := NewGapMeter(backend, tr)
+	if err != nil {
+		return Gap{}, err
 	}
 	dm, err := tr.Evaluate(noisy, clean)
 	if err != nil {
 		return Gap{}, err
 	}
+	return meter.Measure(dm, noisy, clean)
+}
+
+// GapMeter measures the eq. 47 gap of one set of dual weights: it holds the
+// primal rebuilt from them, built and compiled once for every data set.
+type GapMeter struct {
+	primal  *PrimalModel
+	trainer *Trainer
+}
+
+// NewGapMeter rebuilds the primal from the dual weights of tr (eq. 47).
+// The meter reads the weights once: after tr's weights change, make a new one.
+func NewGapMeter(backend compute.Backend, tr *Trainer) (*GapMeter, error) {
+	dual, ok := tr.Network().(*DualModel)
+	if !ok {
+		return nil, fmt.Errorf("stcnn: the eq. 47 gap needs a dual network, got %s", tr.Network().Kind())
+	}
 	primal, pstore, err := RebuildPrimal(tr.Store(), dual)
 	if err != nil {
-		return Gap{}, err
+		return nil, err
 	}
 	// The trainer is used for evaluation only; its optimiser is never run.
 	ptr, err := NewTrainer(backend, pstore, primal, nil, tr.maxChunk)
 	if err != nil {
-		return Gap{}, err
+		return nil, err
 	}
-	pm, err := ptr.Evaluate(noisy, clean)
+	return &GapMeter{primal: primal, trainer: ptr}, nil
+}
+
+// Measure evaluates the rebuilt primal on (noisy, clean) and compares it with
+// dm, the dual's metrics on the same images (Trainer.Evaluate of the dual
+// the meter was built from; evaluating it once serves both a run's record
+// and its gap).
+func (m *GapMeter) Measure(dm Metrics, noisy, clean *datasets.Images) (Gap, error) {
+	if dm.Images != noisy.N {
+		return Gap{}, fmt.Errorf("stcnn: the dual's metrics are of %d images but the gap is measured on %d", dm.Images, noisy.N)
+	}
+	pm, err := m.trainer.Evaluate(noisy, clean)
 	if err != nil {
 		return Gap{}, err
 	}
 	g := Gap{Dual: dm.SquaredError + dm.Regularizer, Primal: pm.Objective, ViolatedFraction: dm.ViolatedFraction,
-		K: primal.Config().K, DualMetrics: dm, PrimalMetrics: pm}
+		K: m.primal.Config().K, DualMetrics: dm, PrimalMetrics: pm}
 	g.Gap = g.Primal - g.Dual
 	g.Relative = g.Gap / g.Dual
 	return g, nil

@@ -40,3 +40,45 @@ func TestRebuiltPrimalGap(t *testing.T) {
 		}
 	}
 }
+
+// TestGapMeter: one meter, built once, measures the gap on two data sets
+// from the dual's own metrics, with the numbers MeasureGap gives; it
+// refuses a primal trainer and metrics of other images.
+func TestGapMeter(t *testing.T) {
+	cfg := stcnn.DefaultConfig(stcnn.Dual, 1)
+	cfg.P, cfg.DType = 6, "float64"
+	net, store := initNetwork(t, cfg, 5)
+	opt := optimizer.Adam().LearningRate(1e-2).Done().(stcnn.GradientOptimizer)
+	tr := newTrainer(t, store, net, opt)
+	trainClean := tinyImages(3, 7, 7, 1, 31)
+	trainNoisy, _ := datasets.AddGaussianNoise(trainClean, 0.3, 32)
+	testClean := tinyImages(2, 7, 7, 1, 33)
+	testNoisy, _ := datasets.AddGaussianNoise(testClean, 0.3, 34)
+	steps(t, tr, 50, trainNoisy, trainClean)
+	meter, err := stcnn.NewGapMeter(backend(t), tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, set := range []struct{ noisy, clean *datasets.Images }{{trainNoisy, trainClean}, {testNoisy, testClean}} {
+		want, err := stcnn.MeasureGap(backend(t), tr, set.noisy, set.clean)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := meter.Measure(evaluation(t, tr, set.noisy, set.clean), set.noisy, set.clean)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Primal != want.Primal || got.Dual != want.Dual || got.Relative != want.Relative || got.K != want.K {
+			t.Errorf("meter %+v, MeasureGap %+v", got, want)
+		}
+	}
+	if _, err := meter.Measure(evaluation(t, tr, testNoisy, testClean), trainNoisy, trainClean); err == nil {
+		t.Error("metrics of 2 images accepted for a gap on 3")
+	}
+	pcfg := stcnn.DefaultConfig(stcnn.Primal, 1)
+	pcfg.K = 4
+	pnet, pstore := initNetwork(t, pcfg, 5)
+	if _, err := stcnn.NewGapMeter(backend(t), newTrainer(t, pstore, pnet, nil)); err == nil {
+		t.Error("NewGapMeter accepted a primal")
+	}
+}
