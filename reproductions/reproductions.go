@@ -63,6 +63,10 @@ type Env struct {
 	// Shared, when set, lets the figures of one invocation share their
 	// runs and certified solutions (nil: each figure computes its own).
 	Shared *Shared
+	// Stop, when closed, interrupts the run in progress after its current
+	// step (its state is saved when Shared keeps run folders) and skips
+	// the figures not yet started.
+	Stop <-chan struct{}
 
 	// stageID and stageDir redirect Dir(stageID) to the fresh folder that
 	// RunFigure publishes as OutDir/<stageID> when the figure succeeds.

@@ -104,6 +104,11 @@ type Outcome struct {
 func RunAll(env Env, figs []Figure, scaleOf func(Figure) Scale) []Outcome {
 	out := make([]Outcome, 0, len(figs))
 	for i, f := range figs {
+		if interrupted(env.Stop) {
+			env.Logf("\n[%d/%d] figure %s: not started (interrupted)", i+1, len(figs), f.ID)
+			out = append(out, Outcome{Figure: f, Scale: env.Scale, Err: ErrInterrupted})
+			continue
+		}
 		fenv := env
 		if scaleOf != nil {
 			fenv.Scale = scaleOf(f)
@@ -119,6 +124,18 @@ func RunAll(env Env, figs []Figure, scaleOf func(Figure) Scale) []Outcome {
 		env.Logf("figure %s done in %.1fs (agrees with the paper: %s): %s", f.ID, res.Seconds, res.Agrees, res.Summary)
 	}
 	return out
+}
+
+// ErrInterrupted is the error of a figure that Env.Stop kept from starting.
+var ErrInterrupted = errors.New("interrupted before the figure started")
+
+func interrupted(stop <-chan struct{}) bool {
+	select {
+	case <-stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // Failed returns the outcomes that failed, in order.

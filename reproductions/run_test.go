@@ -187,6 +187,7 @@ func TestRunAllAndReport(t *testing.T) {
 		"| good | claim of good | measured good | yes | quick |",
 		"| good2 | claim of good2 | measured good2 | yes | paper |",
 		"## Figure good2: metrics",
+		reproductions.PaperSectionHeading,
 		reproductions.ConvexSectionHeading,
 	} {
 		if !strings.Contains(report, want) {
@@ -195,6 +196,28 @@ func TestRunAllAndReport(t *testing.T) {
 	}
 	if strings.Contains(report, "## Figure bad") {
 		t.Error("report has metrics of the failed figure")
+	}
+}
+
+// TestRunAllInterrupted: after Env.Stop is closed (by the first figure
+// here, as a signal would during it) no further figure starts, and each
+// one skipped fails with ErrInterrupted.
+func TestRunAllInterrupted(t *testing.T) {
+	stop := make(chan struct{})
+	env := reproductions.Env{OutDir: t.TempDir(), Scale: reproductions.Quick, Stop: stop}
+	started := 0
+	first := reproductions.Figure{ID: "first", Title: "first", Run: func(reproductions.Env) (*reproductions.Result, error) {
+		started++
+		close(stop)
+		return &reproductions.Result{Summary: "done", Agrees: "yes"}, nil
+	}}
+	second := reproductions.Figure{ID: "second", Title: "second", Run: func(reproductions.Env) (*reproductions.Result, error) {
+		started++
+		return &reproductions.Result{Summary: "done", Agrees: "yes"}, nil
+	}}
+	outcomes := reproductions.RunAll(env, []reproductions.Figure{first, second}, nil)
+	if started != 1 || outcomes[0].Err != nil || !errors.Is(outcomes[1].Err, reproductions.ErrInterrupted) {
+		t.Fatalf("started %d figures, outcomes %+v", started, outcomes)
 	}
 }
 

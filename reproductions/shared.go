@@ -44,7 +44,7 @@ func NewShared(runsDir string) *Shared {
 // returns has test metrics whenever cfg has test images.
 func (e Env) train(cfg training.Config, data *training.Data) (*training.Result, error) {
 	start := time.Now()
-	opts := training.Options{Backend: e.Backend, Data: data}
+	opts := training.Options{Backend: e.Backend, Data: data, Stop: e.Stop, Progress: e.progress(cfg.Name)}
 	var res *training.Result
 	var err error
 	reused := false
@@ -75,6 +75,27 @@ func (e Env) train(cfg training.Config, data *training.Data) (*training.Result, 
 	}
 	e.Logf("%s (%s)", msg, how)
 	return res, nil
+}
+
+// progressEvery is how often a long run logs its progress.
+const progressEvery = time.Minute
+
+// progress returns a training progress callback that logs, at most once
+// per progressEvery, the run's epoch and step and the time it estimates is
+// left, so that an hours-long paper-scale run shows where it is.
+func (e Env) progress(name string) func(training.Event) {
+	if e.Log == nil {
+		return nil
+	}
+	last := time.Now()
+	return func(ev training.Event) {
+		if time.Since(last) < progressEvery || ev.Step == ev.TotalSteps {
+			return
+		}
+		last = time.Now()
+		e.Logf("  %-22s epoch %d/%d, step %d/%d, %s elapsed, about %s left", name, ev.Epoch, ev.Epochs, ev.Step, ev.TotalSteps,
+			ev.Elapsed.Round(time.Second), ev.ETA.Round(time.Second))
+	}
 }
 
 // data returns training.LoadData's images for cfg, loaded once per

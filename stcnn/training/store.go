@@ -31,7 +31,9 @@ func (c Config) ID() string {
 // a run finished earlier in the process is returned as it is, and with a
 // Dir a run finished by an earlier process is read back from its run
 // folder Dir/<ID> (a partial one is resumed there), instead of being
-// trained again. Its results are shared: callers must not train them
+// trained again. A run in a run folder saves its state every epoch unless
+// its configuration sets a cadence, so that an interrupted run loses at
+// most an epoch. Its results are shared: callers must not train them
 // further or change their variables (evaluating at ASGD's averaged
 // weights swaps them back). The zero RunStore keeps runs in memory only;
 // it is safe for concurrent use.
@@ -72,6 +74,9 @@ func (s *RunStore) Run(cfg Config, opts Options) (res *Result, reused bool, err 
 	}
 	if s.Dir != "" {
 		opts.Dir, opts.Resume, opts.Force = filepath.Join(s.Dir, id), true, false
+		if cfg.CheckpointEvery == 0 && cfg.CheckpointEverySteps == 0 {
+			cfg.CheckpointEvery = 1 // not part of the ID
+		}
 	}
 	stepped := false
 	opts.Hooks.AfterStep = func(Event) error { stepped = true; return nil }

@@ -2,6 +2,7 @@ package training_test
 
 import (
 	"errors"
+	"path/filepath"
 	"testing"
 
 	"github.com/convexst/stcnn/stcnn"
@@ -86,5 +87,33 @@ func TestRunStore(t *testing.T) {
 		Hooks: training.Hooks{AfterEpoch: func(*training.Result, int) error { return nil }}}
 	if _, _, err := fresh.Run(cfg, hooked); !errors.Is(err, training.ErrNotStorable) {
 		t.Errorf("a run with hooks: error %v, want ErrNotStorable", err)
+	}
+}
+
+// TestRunStoreCheckpointsEveryEpoch: a run in a run folder whose
+// configuration sets no checkpoint cadence still saves its state after
+// every epoch, so an interrupted paper-scale run loses at most one.
+func TestRunStoreCheckpointsEveryEpoch(t *testing.T) {
+	cfg := tinyConfig(stcnn.Primal, optimizers.NameAdam)
+	cfg.Epochs, cfg.CheckpointEvery = 2, 0
+	dir := t.TempDir()
+	store := &training.RunStore{Dir: dir}
+	savedAtEpoch2 := -1
+	progress := func(e training.Event) {
+		if e.Epoch == 2 && savedAtEpoch2 < 0 {
+			st, err := training.ReadState(filepath.Join(dir, cfg.ID()))
+			if err != nil {
+				t.Errorf("during epoch 2: %v", err)
+				savedAtEpoch2 = 0
+				return
+			}
+			savedAtEpoch2 = st.Epoch
+		}
+	}
+	if _, _, err := store.Run(cfg, training.Options{Backend: backend(t), Data: tinyData(t, cfg), Progress: progress}); err != nil {
+		t.Fatal(err)
+	}
+	if savedAtEpoch2 != 1 {
+		t.Errorf("state saved during epoch 2 is of epoch %d, want 1", savedAtEpoch2)
 	}
 }

@@ -17,8 +17,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	gb "github.com/convexst/stcnn/gomlx_backend"
@@ -106,8 +108,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "reproduce:", err)
 		return 1
 	}
+	stop, release := interruptions(stderr, *keepRuns, *out)
+	defer release()
 	env := reproductions.Env{Backend: backend, Choice: choice, Scale: scale, OutDir: *out, Log: stdout, Certify: *certifyMode,
-		Shared: reproductions.NewShared("")}
+		Shared: reproductions.NewShared(""), Stop: stop}
 	if *keepRuns {
 		env.Shared = reproductions.NewShared(filepath.Join(*out, "runs"))
 	}
@@ -143,6 +147,36 @@ func run(args []string, stdout, stderr io.Writer) int {
 		status = 1
 	}
 	return status
+}
+
+// interruptions turns the first SIGINT or SIGTERM into a closed stop
+// channel: the training run in progress saves its state after its current
+// step (with -keep-runs) and the figures not yet started are skipped; a
+// second signal exits at once. release stops listening.
+func interruptions(stderr io.Writer, keepRuns bool, out string) (stop <-chan struct{}, release func()) {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	stopped, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		select {
+		case <-sigs:
+		case <-done:
+			return
+		}
+		if keepRuns {
+			fmt.Fprintf(stderr, "reproduce: interrupted: stopping after the current training step; finished runs and the state of this one are kept in %s, and the same command resumes them (a second signal exits at once)\n",
+				filepath.Join(out, "runs"))
+		} else {
+			fmt.Fprintln(stderr, "reproduce: interrupted: stopping after the current training step; without -keep-runs nothing is kept for a later run (a second signal exits at once)")
+		}
+		close(stopped)
+		select {
+		case <-sigs:
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	return stopped, func() { signal.Stop(sigs); close(done) }
 }
 
 // paperScale returns the set of figures that -paper-figures names; each must

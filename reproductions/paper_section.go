@@ -1,0 +1,181 @@
+package reproductions
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"math"
+	"path"
+	"sort"
+	"strings"
+)
+
+// paperFiles holds what `reproduce -scale paper` wrote for the figures that
+// have run at the paper's sizes (reproductions/paper/<figure>/: figure
+// files, CSV, manifest; no checkpoints), committed because those runs take
+// hours.
+//
+//go:embed paper
+var paperFiles embed.FS
+
+// PaperSectionHeading opens the report's section on the paper-scale runs.
+const PaperSectionHeading = "## At the paper's sizes (committed under reproductions/paper/)"
+
+// PaperManifests returns the committed paper-scale manifests by figure ID,
+// read from paper/<figure>/manifest.json in fsys. A manifest that does not
+// parse, or one that is not at the paper scale, is an error naming its file.
+func PaperManifests(fsys fs.FS) (map[string]Manifest, error) {
+	dirs, err := fs.ReadDir(fsys, "paper")
+	if err != nil {
+		return nil, fmt.Errorf("reproductions: paper-scale results: %w", err)
+	}
+	out := map[string]Manifest{}
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		name := path.Join("paper", d.Name(), "manifest.json")
+		raw, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("reproductions: paper-scale results: %w", err)
+		}
+		var m Manifest
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, fmt.Errorf("reproductions: %s: %w", name, err)
+		}
+		if m.Scale != Paper || m.Figure != d.Name() {
+			return nil, fmt.Errorf("reproductions: %s: figure %q at scale %q, want figure %q at scale %q",
+				name, m.Figure, m.Scale, d.Name(), Paper)
+		}
+		out[m.Figure] = m
+	}
+	return out, nil
+}
+
+// paperTable describes one of the paper's PSNR tables for the side-by-side
+// comparison: its values per sigma (primal train, primal test, dual train,
+// dual test) and the metric names of our runs.
+type paperTable struct {
+	ID, Title string
+	Paper     map[float64][4]float64
+	// Key is the metric name of a PSNR: set is one of mnistTableSets' names.
+	Key func(sigma float64, set string) string
+}
+
+var paperTables = []paperTable{
+	{ID: "table1", Title: "Table I (MNIST)", Paper: map[float64][4]float64{
+		0.25: {mnistPaperTable1[0.25][0], mnistPaperTable1[0.25][2], mnistPaperTable1[0.25][4], mnistPaperTable1[0.25][6]},
+		0.50: {mnistPaperTable1[0.50][0], mnistPaperTable1[0.50][2], mnistPaperTable1[0.50][4], mnistPaperTable1[0.50][6]},
+		0.75: {mnistPaperTable1[0.75][0], mnistPaperTable1[0.75][2], mnistPaperTable1[0.75][4], mnistPaperTable1[0.75][6]},
+	}, Key: func(s float64, set string) string { return fmt.Sprintf("sigma%.2f_%s_psnr", s, set) }},
+	{ID: "table2", Title: "Table II (CIFAR-10)", Paper: cifarPaperTable2,
+		Key: func(s float64, set string) string { return fmt.Sprintf("sigma%g_%s_psnr", s, set) }},
+}
+
+// PaperSection is the report's section on the paper-scale runs: for Tables
+// I and II the paper's test PSNR, ours at the paper scale (committed
+// manifests) and ours at this report's scale (outcomes) side by side, with
+// the eq. 47 gap of Fig. 11 at the paper scale; then every committed
+// paper-scale figure with its summary, agreement, time, commit and machine.
+// Figures not committed are named as not run.
+func PaperSection(manifests map[string]Manifest, outcomes []Outcome) string {
+	var b strings.Builder
+	b.WriteString(PaperSectionHeading + "\n\n")
+	if len(manifests) == 0 {
+		b.WriteString("No figure has been run at the paper scale yet.\n")
+		return b.String()
+	}
+	current := map[string]*Result{}
+	for _, o := range outcomes {
+		if o.Err == nil && o.Result != nil && o.Scale != Paper {
+			current[o.Figure.ID] = o.Result
+		}
+	}
+	b.WriteString("Written by `reproduce -scale paper` and committed (figure files, CSV, manifests; the command, machine and time are in " +
+		"`reproductions/paper/README.md` and each manifest); copied here, not run by this report. Test PSNR in dB, primal / dual.\n")
+	for _, t := range paperTables {
+		m, ok := manifests[t.ID]
+		if !ok || m.Result == nil {
+			fmt.Fprintf(&b, "\n%s: not run at the paper scale yet.\n", t.Title)
+			continue
+		}
+		quick := current[t.ID]
+		quickScale := "this report's scale"
+		if quick != nil {
+			quickScale = string(quick.Scale)
+		}
+		fmt.Fprintf(&b, "\n%s, test PSNR (dB) primal / dual, paper-scale commit %s, %s:\n\n", t.Title, shortCommit(m.Commit), m.Machine)
+		fmt.Fprintf(&b, "| sigma | paper | ours, paper scale | ours, %s | eq. 47 gap, paper scale (train / test) |\n| --- | --- | --- | --- | --- |\n", quickScale)
+		sigmas := make([]float64, 0, len(t.Paper))
+		for s := range t.Paper {
+			sigmas = append(sigmas, s)
+		}
+		sort.Float64s(sigmas)
+		for _, s := range sigmas {
+			p := t.Paper[s]
+			fmt.Fprintf(&b, "| %.2f | %.2f / %.2f | %s | %s | %s |\n", s, p[1], p[3],
+				psnrPair(m.Result.Metrics, t.Key, s), psnrPair(metricsOf(quick), t.Key, s), paperGap(manifests, s))
+		}
+	}
+	ids := make([]string, 0, len(manifests))
+	for id := range manifests {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	b.WriteString("\n| figure | measured at the paper scale | agrees | time (s) | commit |\n| --- | --- | --- | --- | --- |\n")
+	for _, id := range ids {
+		m := manifests[id]
+		summary, agrees := "FAILED: "+m.Error, "failed"
+		if m.Result != nil {
+			summary, agrees = m.Result.Summary, m.Result.Agrees
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %.0f | %s |\n", id, cell(summary), agrees, m.Seconds, shortCommit(m.Commit))
+	}
+	return b.String()
+}
+
+func metricsOf(r *Result) map[string]float64 {
+	if r == nil {
+		return nil
+	}
+	return r.Metrics
+}
+
+// psnrPair formats the primal and dual test PSNR, "not run" when either
+// is missing.
+func psnrPair(metrics map[string]float64, key func(float64, string) string, sigma float64) string {
+	p, okP := metrics[key(sigma, "primal_test")]
+	d, okD := metrics[key(sigma, "dual_test")]
+	if !okP || !okD {
+		return "not run"
+	}
+	return fmt.Sprintf("%.2f / %.2f", p, d)
+}
+
+// paperGap is the relative eq. 47 gap of Fig. 11 at the paper scale on
+// training and test data, as percentages.
+func paperGap(manifests map[string]Manifest, sigma float64) string {
+	m, ok := manifests["11"]
+	if !ok || m.Result == nil {
+		return "Fig. 11 not run"
+	}
+	key := fmt.Sprintf("sigma%.2f_", sigma)
+	tr, okT := m.Result.Metrics[key+"train_gap_relative"]
+	te, okE := m.Result.Metrics[key+"test_gap_relative"]
+	if !okT || !okE || math.IsNaN(tr) || math.IsNaN(te) {
+		return "not measured"
+	}
+	return fmt.Sprintf("%+.0f%% / %+.0f%%", 100*tr, 100*te)
+}
+
+func shortCommit(c string) string {
+	rev, dirty := strings.CutSuffix(c, "+dirty")
+	if len(rev) > 7 {
+		rev = rev[:7]
+	}
+	if dirty {
+		rev += "+dirty"
+	}
+	return rev
+}

@@ -1,0 +1,89 @@
+package reproductions
+
+import (
+	"encoding/json"
+	"io/fs"
+	"path"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// TestCommittedPaperManifests checks that every committed paper-scale
+// folder has a manifest at the paper scale and every file it lists.
+func TestCommittedPaperManifests(t *testing.T) {
+	manifests, err := PaperManifests(paperFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, m := range manifests {
+		if m.Status != StatusOK {
+			t.Errorf("paper/%s: status %q (%s): commit finished figures only", id, m.Status, m.Error)
+		}
+		for _, f := range m.Files {
+			if _, err := fs.Stat(paperFiles, path.Join("paper", id, f)); err != nil {
+				t.Errorf("paper/%s: manifest lists %s: %v", id, f, err)
+			}
+		}
+	}
+}
+
+func paperManifestFile(t *testing.T, m Manifest) *fstest.MapFile {
+	t.Helper()
+	raw, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fstest.MapFile{Data: raw}
+}
+
+func TestPaperSection(t *testing.T) {
+	table1 := Manifest{Figure: "table1", Status: StatusOK, Scale: Paper, Commit: "0123456789abcdef", Machine: "2-core test machine", Seconds: 12,
+		Result: &Result{Summary: "table summary", Agrees: "yes", Metrics: map[string]float64{
+			"sigma0.25_primal_test_psnr": 21.24, "sigma0.25_dual_test_psnr": 20.5}}}
+	fig11 := Manifest{Figure: "11", Status: StatusOK, Scale: Paper, Commit: "0123456789abcdef+dirty",
+		Result: &Result{Summary: "gap summary", Agrees: "no", Metrics: map[string]float64{
+			"sigma0.25_train_gap_relative": 4.15, "sigma0.25_test_gap_relative": 4.28}}}
+	fsys := fstest.MapFS{
+		"paper/README.md":            &fstest.MapFile{Data: []byte("x")},
+		"paper/table1/manifest.json": paperManifestFile(t, table1),
+		"paper/11/manifest.json":     paperManifestFile(t, fig11),
+	}
+	manifests, err := PaperManifests(fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	quick := []Outcome{{Figure: Figure{ID: "table1"}, Scale: Quick, Result: &Result{Scale: Quick, Metrics: map[string]float64{
+		"sigma0.25_primal_test_psnr": 19.34, "sigma0.25_dual_test_psnr": 19.31}}}}
+	got := PaperSection(manifests, quick)
+	for _, want := range []string{
+		PaperSectionHeading,
+		"| sigma | paper | ours, paper scale | ours, quick | eq. 47 gap, paper scale (train / test) |",
+		"| 0.25 | 23.09 / 23.11 | 21.24 / 20.50 | 19.34 / 19.31 | +415% / +428% |",
+		"| 0.50 | 19.12 / 19.12 | not run | not run | not measured |",
+		"Table II (CIFAR-10): not run at the paper scale yet.",
+		"| table1 | table summary | yes | 12 | 0123456 |",
+		"| 11 | gap summary | no | 0 | 0123456+dirty |",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("PaperSection lacks %q:\n%s", want, got)
+		}
+	}
+	if got := PaperSection(nil, quick); !strings.Contains(got, "No figure has been run at the paper scale yet.") {
+		t.Errorf("PaperSection without manifests:\n%s", got)
+	}
+}
+
+func TestPaperManifestsErrors(t *testing.T) {
+	quickScale := Manifest{Figure: "table1", Status: StatusOK, Scale: Quick}
+	for name, fsys := range map[string]fstest.MapFS{
+		"paper/table1/manifest.json": {"paper/table1/manifest.json": paperManifestFile(t, quickScale)},
+		"paper/12/manifest.json":     {"paper/12/manifest.json": &fstest.MapFile{Data: []byte("{")}},
+		"paper/11/manifest.json: ":   {"paper/11/plot.png": &fstest.MapFile{Data: []byte("png")}},
+	} {
+		_, err := PaperManifests(fsys)
+		if err == nil || !strings.Contains(err.Error(), strings.TrimSuffix(name, ": ")) {
+			t.Errorf("%s: error %v, want one naming the file", name, err)
+		}
+	}
+}
