@@ -245,38 +245,32 @@ func (c Config) Validate() error {
 	default:
 		bad("dataset", "unknown dataset %q, want %q, %q or %q (images in Options.Data)", c.Dataset, MNIST, CIFAR10, Given)
 	}
-	if c.TrainSize < 1 {
-		bad("train_size", "must be >= 1, got %d", c.TrainSize)
-	}
-	if c.TestSize < 0 {
-		bad("test_size", "must be >= 0, got %d", c.TestSize)
+	// Counts and cadences, each with its least allowed value.
+	for _, f := range []struct {
+		field     string
+		value     int
+		min       int
+		zeroMeans string
+	}{
+		{"train_size", c.TrainSize, 1, ""},
+		{"test_size", c.TestSize, 0, ""},
+		{"epochs", c.Epochs, 1, ""},
+		{"batch_size", c.BatchSize, 1, ""},
+		{"eval_every_steps", c.EvalEverySteps, 0, ""},
+		{"test_and_gap_every", c.TestAndGapEvery, 0, " (0: at every evaluation)"},
+		{"checkpoint_every", c.CheckpointEvery, 0, ""},
+		{"checkpoint_every_steps", c.CheckpointEverySteps, 0, ""},
+		{"max_chunk_elements", c.MaxChunkElements, 0, " (0: the default)"},
+	} {
+		if f.value < f.min {
+			bad(f.field, "must be >= %d%s, got %d", f.min, f.zeroMeans, f.value)
+		}
 	}
 	if !(c.Sigma >= 0) || math.IsInf(c.Sigma, 0) {
 		bad("sigma", "noise standard deviation must be finite and >= 0, got %v", c.Sigma)
 	}
-	if c.Epochs < 1 {
-		bad("epochs", "must be >= 1, got %d", c.Epochs)
-	}
-	if c.BatchSize < 1 {
-		bad("batch_size", "must be >= 1, got %d", c.BatchSize)
-	}
-	if c.EvalEverySteps < 0 {
-		bad("eval_every_steps", "must be >= 0, got %d", c.EvalEverySteps)
-	}
-	if c.TestAndGapEvery < 0 {
-		bad("test_and_gap_every", "must be >= 0 (0: at every evaluation), got %d", c.TestAndGapEvery)
-	}
-	if c.CheckpointEvery < 0 {
-		bad("checkpoint_every", "must be >= 0, got %d", c.CheckpointEvery)
-	}
-	if c.CheckpointEverySteps < 0 {
-		bad("checkpoint_every_steps", "must be >= 0, got %d", c.CheckpointEverySteps)
-	}
 	if !(c.DivergeFactor == 0 || c.DivergeFactor > 1) || math.IsInf(c.DivergeFactor, 0) {
 		bad("diverge_factor", "must be finite and > 1 (0: the default %g), got %v", DefaultDivergeFactor, c.DivergeFactor)
-	}
-	if c.MaxChunkElements < 0 {
-		bad("max_chunk_elements", "must be >= 0 (0: the default), got %d", c.MaxChunkElements)
 	}
 	if c.MeasureGap && (c.ResNet != nil || c.Classifier != nil || c.Model.Model != stcnn.Dual) {
 		bad("measure_gap", "only a dual network has a gap to measure")

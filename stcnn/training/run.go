@@ -268,8 +268,9 @@ func (r *runner) train() error {
 			}
 			if r.opts.Progress != nil {
 				rec := res.History.Records[len(res.History.Records)-1]
-				r.opts.Progress(Event{Epoch: epoch, Epochs: cfg.Epochs, Step: res.Step, TotalSteps: total,
-					Objective: rec.Train.Objective, Elapsed: time.Since(r.start), Record: &rec})
+				ev := r.event(epoch, total, startStep, rec.Train.Objective)
+				ev.Record = &rec
+				r.opts.Progress(ev)
 			}
 		}
 		last := epoch == cfg.Epochs || epoch == r.opts.StopAfterEpoch
@@ -297,6 +298,17 @@ func (r *runner) train() error {
 }
 
 // step takes one optimiser step on the batch idx and checks the objective.
+// event describes the run after its latest step; ETA extrapolates the
+// time of this invocation's steps (startStep: the step it resumed from).
+func (r *runner) event(epoch, total, startStep int, objective float64) Event {
+	ev := Event{Epoch: epoch, Epochs: r.cfg.Epochs, Step: r.res.Step, TotalSteps: total, Objective: objective,
+		Elapsed: time.Since(r.start)}
+	if done := r.res.Step - startStep; done > 0 {
+		ev.ETA = time.Duration(float64(ev.Elapsed) / float64(done) * float64(total-r.res.Step))
+	}
+	return ev
+}
+
 func (r *runner) step(epoch int, idx []int, total, startStep int) error {
 	cfg, res := r.cfg, r.res
 	y, err := res.Data.TrainNoisy.Gather(idx)
@@ -316,11 +328,7 @@ func (r *runner) step(epoch int, idx []int, total, startStep int) error {
 	if err := r.checkObjective(epoch, "the batch objective", sr.Objective); err != nil {
 		return err
 	}
-	ev := Event{Epoch: epoch, Epochs: cfg.Epochs, Step: res.Step, TotalSteps: total, Objective: sr.Objective,
-		Elapsed: time.Since(r.start)}
-	if done := res.Step - startStep; done > 0 {
-		ev.ETA = time.Duration(float64(ev.Elapsed) / float64(done) * float64(total-res.Step))
-	}
+	ev := r.event(epoch, total, startStep, sr.Objective)
 	if cfg.EvalEverySteps > 0 && res.Step%cfg.EvalEverySteps == 0 {
 		res.Epoch = epoch - 1 // the epoch in progress is not complete
 		if err := r.evaluateAt(epoch); err != nil {

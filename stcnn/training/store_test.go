@@ -117,3 +117,29 @@ func TestRunStoreCheckpointsEveryEpoch(t *testing.T) {
 		t.Errorf("state saved during epoch 2 is of epoch %d, want 1", savedAtEpoch2)
 	}
 }
+
+// TestProgressEstimatesTimeLeft: every progress event before the last step,
+// the one after an epoch's evaluation included, estimates the time left.
+func TestProgressEstimatesTimeLeft(t *testing.T) {
+	cfg := tinyConfig(stcnn.Primal, optimizers.NameAdam)
+	cfg.Epochs = 2
+	events, evaluated := 0, 0
+	progress := func(e training.Event) {
+		if e.Step == e.TotalSteps {
+			return
+		}
+		events++
+		if e.Record != nil {
+			evaluated++
+		}
+		if e.ETA <= 0 {
+			t.Errorf("step %d/%d (record %v): ETA %v", e.Step, e.TotalSteps, e.Record != nil, e.ETA)
+		}
+	}
+	if _, err := training.Run(cfg, training.Options{Backend: backend(t), Data: tinyData(t, cfg), Progress: progress}); err != nil {
+		t.Fatal(err)
+	}
+	if events == 0 || evaluated == 0 {
+		t.Fatalf("%d progress events, %d after an evaluation", events, evaluated)
+	}
+}
