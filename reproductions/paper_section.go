@@ -2,12 +2,15 @@ package reproductions
 
 import (
 	"embed"
+	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"math"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -73,18 +76,27 @@ var paperTables = []paperTable{
 		Key: func(s float64, set string) string { return fmt.Sprintf("sigma%g_%s_psnr", s, set) }},
 }
 
-// PaperSection is the report's section on the paper-scale runs: for Tables
-// I and II the paper's test PSNR, ours at the paper scale (committed
-// manifests) and ours at this report's scale (outcomes) side by side, with
-// the eq. 47 gap of Fig. 11 at the paper scale; then every committed
-// paper-scale figure with its summary, agreement, time, commit and machine.
-// Figures not committed are named as not run.
-func PaperSection(manifests map[string]Manifest, outcomes []Outcome) string {
+// PaperSection is the report's section on the paper-scale runs committed
+// in fsys (paperFiles for the report): for Tables I and II the paper's test
+// PSNR, ours at the paper scale (the manifests) and ours at this report's
+// scale (outcomes) side by side, with the eq. 47 gap of Fig. 11 at the
+// paper scale; the primal sweep that shows where Table I's PSNR lies; then
+// every committed paper-scale figure with its summary, agreement, time and
+// commit. Figures not committed are named as not run.
+func PaperSection(fsys fs.FS, outcomes []Outcome) (string, error) {
+	manifests, err := PaperManifests(fsys)
+	if err != nil {
+		return "", err
+	}
+	sweep, err := primalSweepSection(fsys)
+	if err != nil {
+		return "", err
+	}
 	var b strings.Builder
 	b.WriteString(PaperSectionHeading + "\n\n")
 	if len(manifests) == 0 {
-		b.WriteString("No figure has been run at the paper scale yet.\n")
-		return b.String()
+		b.WriteString("No figure has been run at the paper scale yet.\n" + sweep)
+		return b.String(), nil
 	}
 	current := map[string]*Result{}
 	for _, o := range outcomes {
@@ -118,6 +130,7 @@ func PaperSection(manifests map[string]Manifest, outcomes []Outcome) string {
 				psnrPair(m.Result.Metrics, t.Key, s), psnrPair(metricsOf(quick), t.Key, s), paperGap(manifests, s))
 		}
 	}
+	b.WriteString(sweep)
 	ids := make([]string, 0, len(manifests))
 	for id := range manifests {
 		ids = append(ids, id)
@@ -132,7 +145,53 @@ func PaperSection(manifests map[string]Manifest, outcomes []Outcome) string {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %.0f | %s |\n", id, cell(summary), agrees, m.Seconds, shortCommit(m.Commit))
 	}
-	return b.String()
+	return b.String(), nil
+}
+
+// PrimalSweepFile is the table of scripts/paper_primal_sweep.sh: the primal
+// at the paper's sizes under the settings the paper leaves open.
+const PrimalSweepFile = "paper/primal_sweep.csv"
+
+// primalSweepSection renders the primal sweep (file in fsys, absent: "")
+// with the paper's Table I test PSNR of the primal at each row's sigma.
+func primalSweepSection(fsys fs.FS) (string, error) {
+	raw, err := fs.ReadFile(fsys, PrimalSweepFile)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", nil
+		}
+		return "", fmt.Errorf("reproductions: %w", err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(string(raw))).ReadAll()
+	if err != nil {
+		return "", fmt.Errorf("reproductions: %s: %w", PrimalSweepFile, err)
+	}
+	want := []string{"setting", "sigma", "m", "lambda", "lr", "epochs", "train_psnr", "test_psnr", "seconds"}
+	if len(rows) < 2 || strings.Join(rows[0], ",") != strings.Join(want, ",") {
+		return "", fmt.Errorf("reproductions: %s: want the header %s and at least one row", PrimalSweepFile, strings.Join(want, ","))
+	}
+	var b strings.Builder
+	b.WriteString("\nWhere Table I's PSNR lies: the primal at the paper's sizes (600 / 10000 images, K = 512, Adam, batch 50) " +
+		"with one setting the paper leaves open changed at a time (`scripts/paper_primal_sweep.sh`, table `reproductions/" + PrimalSweepFile + "`):\n\n")
+	b.WriteString("| setting | sigma | filter | lambda | lr | epochs | test PSNR (dB) | paper's primal test PSNR | difference (dB) |\n" +
+		"| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	for i, r := range rows[1:] {
+		if len(r) != len(want) {
+			return "", fmt.Errorf("reproductions: %s: row %d has %d fields, want %d", PrimalSweepFile, i+2, len(r), len(want))
+		}
+		sigma, err1 := strconv.ParseFloat(r[1], 64)
+		psnr, err2 := strconv.ParseFloat(r[7], 64)
+		if err := errors.Join(err1, err2); err != nil {
+			return "", fmt.Errorf("reproductions: %s: row %d: %w", PrimalSweepFile, i+2, err)
+		}
+		paper, ok := mnistPaperTable1[sigma]
+		paperCell, diff := "n/a", "n/a"
+		if ok {
+			paperCell, diff = fmt.Sprintf("%.2f", paper[2]), fmt.Sprintf("%+.2f", psnr-paper[2])
+		}
+		fmt.Fprintf(&b, "| %s | %s | %sx%s | %s | %s | %s | %.2f | %s | %s |\n", r[0], r[1], r[2], r[2], r[3], r[4], r[5], psnr, paperCell, diff)
+	}
+	return b.String(), nil
 }
 
 func metricsOf(r *Result) map[string]float64 {

@@ -2,8 +2,8 @@ package reproductions
 
 import (
 	"encoding/json"
-	"io/fs"
-	"path"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -16,12 +16,15 @@ func TestCommittedPaperManifests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := primalSweepSection(paperFiles); err != nil {
+		t.Error(err)
+	}
 	for id, m := range manifests {
 		if m.Status != StatusOK {
 			t.Errorf("paper/%s: status %q (%s): commit finished figures only", id, m.Status, m.Error)
 		}
 		for _, f := range m.Files {
-			if _, err := fs.Stat(paperFiles, path.Join("paper", id, f)); err != nil {
+			if _, err := os.Stat(filepath.Join("paper", id, f)); err != nil {
 				t.Errorf("paper/%s: manifest lists %s: %v", id, f, err)
 			}
 		}
@@ -48,14 +51,15 @@ func TestPaperSection(t *testing.T) {
 		"paper/README.md":            &fstest.MapFile{Data: []byte("x")},
 		"paper/table1/manifest.json": paperManifestFile(t, table1),
 		"paper/11/manifest.json":     paperManifestFile(t, fig11),
-	}
-	manifests, err := PaperManifests(fsys)
-	if err != nil {
-		t.Fatal(err)
+		PrimalSweepFile: &fstest.MapFile{Data: []byte("setting,sigma,m,lambda,lr,epochs,train_psnr,test_psnr,seconds\n" +
+			"lambda_0.4,0.25,3,0.4,1e-3,30,23.1,23.2178,115\n")},
 	}
 	quick := []Outcome{{Figure: Figure{ID: "table1"}, Scale: Quick, Result: &Result{Scale: Quick, Metrics: map[string]float64{
 		"sigma0.25_primal_test_psnr": 19.34, "sigma0.25_dual_test_psnr": 19.31}}}}
-	got := PaperSection(manifests, quick)
+	got, err := PaperSection(fsys, quick)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, want := range []string{
 		PaperSectionHeading,
 		"| sigma | paper | ours, paper scale | ours, quick | eq. 47 gap, paper scale (train / test) |",
@@ -64,24 +68,29 @@ func TestPaperSection(t *testing.T) {
 		"Table II (CIFAR-10): not run at the paper scale yet.",
 		"| table1 | table summary | yes | 12 | 0123456 |",
 		"| 11 | gap summary | no | 0 | 0123456+dirty |",
+		"| lambda_0.4 | 0.25 | 3x3 | 0.4 | 1e-3 | 30 | 23.22 | 23.09 | +0.13 |",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("PaperSection lacks %q:\n%s", want, got)
 		}
 	}
-	if got := PaperSection(nil, quick); !strings.Contains(got, "No figure has been run at the paper scale yet.") {
-		t.Errorf("PaperSection without manifests:\n%s", got)
+	if got, err := PaperSection(fstest.MapFS{"paper/README.md": &fstest.MapFile{}}, quick); err != nil ||
+		!strings.Contains(got, "No figure has been run at the paper scale yet.") {
+		t.Errorf("PaperSection without manifests: %v\n%s", err, got)
 	}
 }
 
 func TestPaperManifestsErrors(t *testing.T) {
 	quickScale := Manifest{Figure: "table1", Status: StatusOK, Scale: Quick}
 	for name, fsys := range map[string]fstest.MapFS{
-		"paper/table1/manifest.json": {"paper/table1/manifest.json": paperManifestFile(t, quickScale)},
-		"paper/12/manifest.json":     {"paper/12/manifest.json": &fstest.MapFile{Data: []byte("{")}},
-		"paper/11/manifest.json: ":   {"paper/11/plot.png": &fstest.MapFile{Data: []byte("png")}},
+		"paper/table1/manifest.json":          {"paper/table1/manifest.json": paperManifestFile(t, quickScale)},
+		"paper/12/manifest.json":              {"paper/12/manifest.json": &fstest.MapFile{Data: []byte("{")}},
+		"paper/11/manifest.json: ":            {"paper/11/plot.png": &fstest.MapFile{Data: []byte("png")}},
+		PrimalSweepFile + ": want the header": {PrimalSweepFile: &fstest.MapFile{Data: []byte("setting,sigma\nx,0.25\n")}},
+		PrimalSweepFile + ": row 2": {PrimalSweepFile: &fstest.MapFile{Data: []byte(
+			"setting,sigma,m,lambda,lr,epochs,train_psnr,test_psnr,seconds\nx,0.25,3,0.4,1e-3,30,1,high,9\n")}},
 	} {
-		_, err := PaperManifests(fsys)
+		_, err := PaperSection(fsys, nil)
 		if err == nil || !strings.Contains(err.Error(), strings.TrimSuffix(name, ": ")) {
 			t.Errorf("%s: error %v, want one naming the file", name, err)
 		}

@@ -15,7 +15,7 @@ import (
 // the convex side (ConvexSection, copied from its committed measurements),
 // then every metric of the figures that succeeded.
 func WriteReport(path string, env Env, outcomes []Outcome) error {
-	paper, err := PaperManifests(paperFiles)
+	paper, err := PaperSection(paperFiles, outcomes)
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func WriteReport(path string, env Env, outcomes []Outcome) error {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %.0f |\n", o.Figure.ID, cell(o.Figure.Claim), cell(summary), agrees, o.Scale, seconds)
 	}
-	b.WriteString("\n" + PaperSection(paper, outcomes))
+	b.WriteString("\n" + paper)
 	b.WriteString("\n" + ConvexSection())
 	for _, o := range outcomes {
 		if o.Err != nil || len(o.Result.Metrics) == 0 {
