@@ -31,3 +31,12 @@ func AddGaussianNoise(im *Images, sigma float64, seed uint64) (*Images, error) {
 	}
 	return out, nil
 }
+
+// ClipToUnitRange sets every pixel p of im to min(max(p, 0), 1), in place:
+// noisy images clipped to the range of the clean ones, as image pipelines
+// that store noisy images as images do.
+func ClipToUnitRange(im *Images) {
+	for i, p := range im.Pixels {
+		im.Pixels[i] = min(max(p, 0), 1)
+	}
+}

@@ -74,3 +74,12 @@ func TestAddGaussianNoiseErrors(t *testing.T) {
 	_, err := AddGaussianNoise(&Images{N: 1, H: 1, W: 1, C: 1}, 0.1, 1)
 	wantErr(t, err, "pixel values")
 }
+
+func TestClipToUnitRange(t *testing.T) {
+	im := &Images{N: 1, H: 1, W: 6, C: 1, Pixels: []float32{-0.5, 0, 0.25, 1, 1.5, float32(math.Inf(1))}}
+	ClipToUnitRange(im)
+	want := []float32{0, 0, 0.25, 1, 1, 1}
+	if !slices.Equal(im.Pixels, want) {
+		t.Errorf("clipped %v, want %v", im.Pixels, want)
+	}
+}

@@ -27,6 +27,7 @@ type dataKey struct {
 	dataset, dir string
 	train, test  int
 	sigma        float64
+	clip         bool
 	seed         uint64
 }
 
@@ -101,7 +102,7 @@ func (e Env) progress(name string) func(training.Event) {
 // data returns training.LoadData's images for cfg, loaded once per
 // Env.Shared.
 func (e Env) data(cfg training.Config) (*training.Data, error) {
-	key := dataKey{cfg.Dataset, cfg.DataDir, cfg.TrainSize, cfg.TestSize, cfg.Sigma, cfg.Seed}
+	key := dataKey{cfg.Dataset, cfg.DataDir, cfg.TrainSize, cfg.TestSize, cfg.Sigma, cfg.ClipNoisy, cfg.Seed}
 	if s := e.Shared; s != nil {
 		s.mu.Lock()
 		defer s.mu.Unlock()

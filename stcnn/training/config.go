@@ -71,6 +71,10 @@ type Config struct {
 	TestSize  int `json:"test_size"`
 	// Sigma is the standard deviation of the Gaussian noise (images in [0, 1]).
 	Sigma float64 `json:"sigma"`
+	// ClipNoisy clips the noisy images to [0, 1] (datasets.ClipToUnitRange);
+	// off, the noise is the additive white Gaussian noise of the paper's
+	// model. The paper does not say which it used.
+	ClipNoisy bool `json:"clip_noisy,omitempty"`
 	// Seed derives every other seed (subsets, noise, gates and weights,
 	// shuffling): see Seeds.
 	Seed uint64 `json:"seed"`

@@ -87,7 +87,7 @@ func readSplits(find func(explicit string) (string, error), read func(dir string
 // WithNoise returns the data of c from its clean training and test images
 // (testClean may be nil): the noisy copies are drawn with c's sigma and
 // noise seeds, as LoadData draws them, so clean subsets read once serve
-// every noise level.
+// every noise level. With c.ClipNoisy the noisy copies are clipped to [0, 1].
 func WithNoise(trainClean, testClean *datasets.Images, c Config) (*Data, error) {
 	s := c.Seeds()
 	d := &Data{TrainClean: trainClean, TestClean: testClean}
@@ -98,6 +98,12 @@ func WithNoise(trainClean, testClean *datasets.Images, c Config) (*Data, error) 
 	if testClean != nil {
 		if d.TestNoisy, err = datasets.AddGaussianNoise(testClean, c.Sigma, s.TestNoise); err != nil {
 			return nil, err
+		}
+	}
+	if c.ClipNoisy {
+		datasets.ClipToUnitRange(d.TrainNoisy)
+		if d.TestNoisy != nil {
+			datasets.ClipToUnitRange(d.TestNoisy)
 		}
 	}
 	return d, nil

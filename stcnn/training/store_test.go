@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/convexst/stcnn/datasets"
 	"github.com/convexst/stcnn/stcnn"
 	"github.com/convexst/stcnn/stcnn/optimizers"
 	"github.com/convexst/stcnn/stcnn/training"
@@ -27,6 +28,7 @@ func TestConfigID(t *testing.T) {
 		{"P", func(c *training.Config) { c.Model.P++ }, false},
 		{"learning rate", func(c *training.Config) { c.Hyperparams.LearningRate *= 2 }, false},
 		{"gap", func(c *training.Config) { c.MeasureGap = true }, false},
+		{"clipped noise", func(c *training.Config) { c.ClipNoisy = true }, false},
 	} {
 		edited := base
 		c.edit(&edited)
@@ -141,5 +143,32 @@ func TestProgressEstimatesTimeLeft(t *testing.T) {
 	}
 	if events == 0 || evaluated == 0 {
 		t.Fatalf("%d progress events, %d after an evaluation", events, evaluated)
+	}
+}
+
+// TestClipNoisy: with ClipNoisy the noisy images are the unclipped ones
+// clipped to [0, 1] (same noise draws), training and test alike.
+func TestClipNoisy(t *testing.T) {
+	cfg := tinyConfig(stcnn.Primal, optimizers.NameAdam)
+	cfg.Sigma = 0.5
+	plain := tinyData(t, cfg)
+	cfg.ClipNoisy = true
+	clipped, err := training.WithNoise(plain.TrainClean, plain.TestClean, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, set := range []struct{ plain, clipped *datasets.Images }{{plain.TrainNoisy, clipped.TrainNoisy}, {plain.TestNoisy, clipped.TestNoisy}} {
+		outside := 0
+		for i, p := range set.plain.Pixels {
+			if p < 0 || p > 1 {
+				outside++
+			}
+			if want := min(max(p, 0), 1); set.clipped.Pixels[i] != want {
+				t.Fatalf("pixel %d: clipped %v, want %v", i, set.clipped.Pixels[i], want)
+			}
+		}
+		if outside == 0 {
+			t.Fatal("no noisy pixel outside [0, 1] at sigma 0.5: the test checks nothing")
+		}
 	}
 }
