@@ -166,22 +166,23 @@ func primalSweepSection(fsys fs.FS) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reproductions: %s: %w", PrimalSweepFile, err)
 	}
-	want := []string{"setting", "sigma", "m", "lambda", "lr", "epochs", "train_psnr", "test_psnr", "seconds"}
+	want := []string{"setting", "sigma", "m", "lambda", "lr", "epochs", "clipped", "train_psnr", "test_psnr", "seconds"}
 	if len(rows) < 2 || strings.Join(rows[0], ",") != strings.Join(want, ",") {
 		return "", fmt.Errorf("reproductions: %s: want the header %s and at least one row", PrimalSweepFile, strings.Join(want, ","))
 	}
 	var b strings.Builder
 	b.WriteString("\nWhere Table I's PSNR lies: the primal at the paper's sizes (600 / 10000 images, K = 512, Adam, batch 50) " +
 		"with one setting the paper leaves open changed at a time (`scripts/paper_primal_sweep.sh`, table `reproductions/" + PrimalSweepFile + "`):\n\n")
-	b.WriteString("| setting | sigma | filter | lambda | lr | epochs | test PSNR (dB) | paper's primal test PSNR | difference (dB) |\n" +
-		"| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	b.WriteString("| setting | sigma | filter | lambda | lr | epochs | noisy images | test PSNR (dB) | paper's primal test PSNR | difference (dB) |\n" +
+		"| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for i, r := range rows[1:] {
 		if len(r) != len(want) {
 			return "", fmt.Errorf("reproductions: %s: row %d has %d fields, want %d", PrimalSweepFile, i+2, len(r), len(want))
 		}
 		sigma, err1 := strconv.ParseFloat(r[1], 64)
-		psnr, err2 := strconv.ParseFloat(r[7], 64)
-		if err := errors.Join(err1, err2); err != nil {
+		clipped, err2 := strconv.ParseBool(r[6])
+		psnr, err3 := strconv.ParseFloat(r[8], 64)
+		if err := errors.Join(err1, err2, err3); err != nil {
 			return "", fmt.Errorf("reproductions: %s: row %d: %w", PrimalSweepFile, i+2, err)
 		}
 		paper, ok := mnistPaperTable1[sigma]
@@ -189,7 +190,11 @@ func primalSweepSection(fsys fs.FS) (string, error) {
 		if ok {
 			paperCell, diff = fmt.Sprintf("%.2f", paper[2]), fmt.Sprintf("%+.2f", psnr-paper[2])
 		}
-		fmt.Fprintf(&b, "| %s | %s | %sx%s | %s | %s | %s | %.2f | %s | %s |\n", r[0], r[1], r[2], r[2], r[3], r[4], r[5], psnr, paperCell, diff)
+		noisy := "not clipped"
+		if clipped {
+			noisy = "clipped to [0, 1]"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %sx%s | %s | %s | %s | %s | %.2f | %s | %s |\n", r[0], r[1], r[2], r[2], r[3], r[4], r[5], noisy, psnr, paperCell, diff)
 	}
 	return b.String(), nil
 }

@@ -51,8 +51,8 @@ func TestPaperSection(t *testing.T) {
 		"paper/README.md":            &fstest.MapFile{Data: []byte("x")},
 		"paper/table1/manifest.json": paperManifestFile(t, table1),
 		"paper/11/manifest.json":     paperManifestFile(t, fig11),
-		PrimalSweepFile: &fstest.MapFile{Data: []byte("setting,sigma,m,lambda,lr,epochs,train_psnr,test_psnr,seconds\n" +
-			"lambda_0.4,0.25,3,0.4,1e-3,30,23.1,23.2178,115\n")},
+		PrimalSweepFile: &fstest.MapFile{Data: []byte("setting,sigma,m,lambda,lr,epochs,clipped,train_psnr,test_psnr,seconds\n" +
+			"lambda_0.4,0.25,3,0.4,1e-3,30,false,23.1,23.2178,115\n")},
 	}
 	quick := []Outcome{{Figure: Figure{ID: "table1"}, Scale: Quick, Result: &Result{Scale: Quick, Metrics: map[string]float64{
 		"sigma0.25_primal_test_psnr": 19.34, "sigma0.25_dual_test_psnr": 19.31}}}}
@@ -68,7 +68,7 @@ func TestPaperSection(t *testing.T) {
 		"Table II (CIFAR-10): not run at the paper scale yet.",
 		"| table1 | table summary | yes | 12 | 0123456 |",
 		"| 11 | gap summary | no | 0 | 0123456+dirty |",
-		"| lambda_0.4 | 0.25 | 3x3 | 0.4 | 1e-3 | 30 | 23.22 | 23.09 | +0.13 |",
+		"| lambda_0.4 | 0.25 | 3x3 | 0.4 | 1e-3 | 30 | not clipped | 23.22 | 23.09 | +0.13 |",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("PaperSection lacks %q:\n%s", want, got)
@@ -88,7 +88,7 @@ func TestPaperManifestsErrors(t *testing.T) {
 		"paper/11/manifest.json: ":            {"paper/11/plot.png": &fstest.MapFile{Data: []byte("png")}},
 		PrimalSweepFile + ": want the header": {PrimalSweepFile: &fstest.MapFile{Data: []byte("setting,sigma\nx,0.25\n")}},
 		PrimalSweepFile + ": row 2": {PrimalSweepFile: &fstest.MapFile{Data: []byte(
-			"setting,sigma,m,lambda,lr,epochs,train_psnr,test_psnr,seconds\nx,0.25,3,0.4,1e-3,30,1,high,9\n")}},
+			"setting,sigma,m,lambda,lr,epochs,clipped,train_psnr,test_psnr,seconds\nx,0.25,3,0.4,1e-3,30,false,1,high,9\n")}},
 	} {
 		_, err := PaperSection(fsys, nil)
 		if err == nil || !strings.Contains(err.Error(), strings.TrimSuffix(name, ": ")) {

@@ -4,7 +4,8 @@
 # 50), one setting the paper leaves open changed at a time from the paper
 # scale's choice (filter 3x3, lambda 0.1, lr 1e-3, 30 epochs) at sigma 0.25:
 # learning rate, epochs, filter size and threshold; then the threshold at
-# sigma 0.5 and 0.75. Prints one CSV row per
+# sigma 0.5 and 0.75, and noisy images clipped to [0, 1] (train
+# -clip-noisy), which the paper does not mention either. Prints one CSV row per
 # setting (final training and test PSNR from the run's history) and writes
 # the table to the file given as the first argument (default
 # reproductions/paper/primal_sweep.csv); the runs go to $SWEEP_OUT (default
@@ -21,31 +22,38 @@ out=${SWEEP_OUT:-$(mktemp -d)}
 bin=$out/train
 go build -o "$bin" ./cmd/train
 
-# setting NAME SIGMA M LAMBDA LR EPOCHS
+# setting NAME SIGMA M LAMBDA LR EPOCHS CLIP
 settings=(
-  "paper_scale_choice 0.25 3 0.1 1e-3 30"
-  "lr_3e-3 0.25 3 0.1 3e-3 30"
-  "lr_1e-2 0.25 3 0.1 1e-2 30"
-  "epochs_100 0.25 3 0.1 1e-3 100"
-  "filter_5x5 0.25 5 0.1 1e-3 30"
-  "lambda_0.01 0.25 3 0.01 1e-3 30"
-  "lambda_0.2 0.25 3 0.2 1e-3 30"
-  "lambda_0.4 0.25 3 0.4 1e-3 30"
-  "lambda_0.2_lr_1e-2_epochs_100 0.25 3 0.2 1e-2 100"
-  "lambda_0.8 0.25 3 0.8 1e-3 30"
-  "sigma0.5_paper_scale_choice 0.5 3 0.1 1e-3 30"
-  "sigma0.5_lambda_0.4 0.5 3 0.4 1e-3 30"
-  "sigma0.5_lambda_0.8 0.5 3 0.8 1e-3 30"
-  "sigma0.75_paper_scale_choice 0.75 3 0.1 1e-3 30"
-  "sigma0.75_lambda_0.4 0.75 3 0.4 1e-3 30"
-  "sigma0.75_lambda_0.8 0.75 3 0.8 1e-3 30"
-  "sigma0.75_lambda_1.2 0.75 3 1.2 1e-3 30"
+  "paper_scale_choice 0.25 3 0.1 1e-3 30 -"
+  "lr_3e-3 0.25 3 0.1 3e-3 30 -"
+  "lr_1e-2 0.25 3 0.1 1e-2 30 -"
+  "epochs_100 0.25 3 0.1 1e-3 100 -"
+  "filter_5x5 0.25 5 0.1 1e-3 30 -"
+  "lambda_0.01 0.25 3 0.01 1e-3 30 -"
+  "lambda_0.2 0.25 3 0.2 1e-3 30 -"
+  "lambda_0.4 0.25 3 0.4 1e-3 30 -"
+  "lambda_0.2_lr_1e-2_epochs_100 0.25 3 0.2 1e-2 100 -"
+  "lambda_0.8 0.25 3 0.8 1e-3 30 -"
+  "sigma0.5_paper_scale_choice 0.5 3 0.1 1e-3 30 -"
+  "sigma0.5_lambda_0.4 0.5 3 0.4 1e-3 30 -"
+  "sigma0.5_lambda_0.8 0.5 3 0.8 1e-3 30 -"
+  "sigma0.75_paper_scale_choice 0.75 3 0.1 1e-3 30 -"
+  "sigma0.75_lambda_0.4 0.75 3 0.4 1e-3 30 -"
+  "sigma0.75_lambda_0.8 0.75 3 0.8 1e-3 30 -"
+  "sigma0.75_lambda_1.2 0.75 3 1.2 1e-3 30 -"
+  "clipped 0.25 3 0.1 1e-3 30 clip"
+  "sigma0.75_clipped 0.75 3 0.1 1e-3 30 clip"
+  "sigma0.75_lambda_0.8_clipped 0.75 3 0.8 1e-3 30 clip"
+  "sigma0.5_lambda_0.8_clipped 0.5 3 0.8 1e-3 30 clip"
+  "lambda_0.4_clipped 0.25 3 0.4 1e-3 30 clip"
 )
-header="setting,sigma,m,lambda,lr,epochs,train_psnr,test_psnr,seconds"
+header="setting,sigma,m,lambda,lr,epochs,clipped,train_psnr,test_psnr,seconds"
 echo "$header"
 rows=()
 for s in "${settings[@]}"; do
-  read -r name sigma m lambda lr epochs <<<"$s"
+  read -r name sigma m lambda lr epochs clip <<<"$s"
+  clipped=false
+  [ "$clip" = clip ] && clipped=true
   if [ -n "${SWEEP_ONLY:-}" ] && ! [[ $name =~ $SWEEP_ONLY ]]; then
     old=$(grep -E "^${name}," "$table" 2>/dev/null || true)
     [ -n "$old" ] && rows+=("$old")
@@ -54,13 +62,13 @@ for s in "${settings[@]}"; do
   dir=$out/$name
   start=$(date +%s)
   "$bin" -model primal -dataset mnist -n 600 -test 10000 -sigma "$sigma" -K 512 -batch 50 -seed 1 \
-    -m "$m" -lambda "$lambda" -lr "$lr" -epochs "$epochs" -test-and-gap-every "$epochs" \
+    -m "$m" -lambda "$lambda" -clip-noisy="$clipped" -lr "$lr" -epochs "$epochs" -test-and-gap-every "$epochs" \
     -checkpoint-every 0 -out "$dir" >"$dir.log" 2>&1 || { echo "$name: failed, see $dir.log" >&2; exit 1; }
   seconds=$(($(date +%s) - start))
   # The last history row: train_psnr and test_psnr by their header names.
   psnr=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next } { last = $0 }
     END { split(last, f, ","); print f[col["train_psnr"]] "," f[col["test_psnr"]] }' "$dir/primal/history.csv")
-  row="$name,$sigma,$m,$lambda,$lr,$epochs,$psnr,$seconds"
+  row="$name,$sigma,$m,$lambda,$lr,$epochs,$clipped,$psnr,$seconds"
   echo "$row"
   rows+=("$row")
 done
