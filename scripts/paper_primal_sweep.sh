@@ -4,8 +4,9 @@
 # 50), one setting the paper leaves open changed at a time from the paper
 # scale's choice (filter 3x3, lambda 0.1, lr 1e-3, 30 epochs) at sigma 0.25:
 # learning rate, epochs, filter size and threshold; then the threshold at
-# sigma 0.5 and 0.75, and noisy images clipped to [0, 1] (train
-# -clip-noisy), which the paper does not mention either. Prints one CSV row per
+# sigma 0.5 and 0.75, noisy images clipped to [0, 1] (train -clip-noisy),
+# which the paper does not mention either, and at sigma 0.75 training
+# length and filter size. Prints one CSV row per
 # setting (final training and test PSNR from the run's history) and writes
 # the table to the file given as the first argument (default
 # reproductions/paper/primal_sweep.csv); the runs go to $SWEEP_OUT (default
@@ -46,6 +47,9 @@ settings=(
   "sigma0.75_lambda_0.8_clipped 0.75 3 0.8 1e-3 30 clip"
   "sigma0.5_lambda_0.8_clipped 0.5 3 0.8 1e-3 30 clip"
   "lambda_0.4_clipped 0.25 3 0.4 1e-3 30 clip"
+  "sigma0.75_lambda_0.8_lr_1e-2_epochs_100 0.75 3 0.8 1e-2 100 -"
+  "sigma0.75_lambda_0.8_filter_5x5 0.75 5 0.8 1e-3 30 -"
+  "sigma0.75_lambda_0.8_filter_7x7 0.75 7 0.8 1e-3 30 -"
 )
 header="setting,sigma,m,lambda,lr,epochs,clipped,train_psnr,test_psnr,seconds"
 echo "$header"

@@ -22,6 +22,17 @@ import (
 // all-zero dual gives one zero filter) and the dual's m, lambda, beta and
 // channels; it is written into a new store, which is returned.
 func RebuildPrimal(dualStore *model.Store, dual *DualModel) (*PrimalModel, *model.Store, error) {
+	us, vs, err := rebuiltNeurons(dualStore, dual)
+	if err != nil {
+		return nil, nil, err
+	}
+	return primalFromNeurons(dual.Config(), us, vs)
+}
+
+// rebuiltNeurons returns the filters u_k [D] and output weights v_k [C] of
+// eq. 47 for the dual's weights, in RebuildPrimal's order (w rows, then w'
+// rows; zero rows skipped).
+func rebuiltNeurons(dualStore *model.Store, dual *DualModel) (us, vs [][]float64, err error) {
 	cfg := dual.Config()
 	scope := dual.Scope(dualStore)
 	var rows [2][]float64
@@ -39,7 +50,6 @@ func RebuildPrimal(dualStore *model.Store, dual *DualModel) (*PrimalModel, *mode
 		}
 	}
 	d, c, p := cfg.PatchSize(), cfg.Outputs(), cfg.P
-	var us, vs [][]float64
 	for b, sign := range []float64{-1, 1} {
 		for ch := 0; ch < c; ch++ {
 			for j := 0; j < p; j++ {
@@ -63,6 +73,14 @@ func RebuildPrimal(dualStore *model.Store, dual *DualModel) (*PrimalModel, *mode
 			}
 		}
 	}
+	return us, vs, nil
+}
+
+// primalFromNeurons builds, in a new store, the primal ST network with
+// filters us and output weights vs and the dual configuration cfg's m,
+// lambda, beta and channels (one zero filter when us is empty).
+func primalFromNeurons(cfg Config, us, vs [][]float64) (*PrimalModel, *model.Store, error) {
+	d, c := cfg.PatchSize(), cfg.Outputs()
 	if len(us) == 0 {
 		us, vs = [][]float64{make([]float64, d)}, [][]float64{make([]float64, c)}
 	}

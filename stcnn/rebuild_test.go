@@ -82,3 +82,74 @@ func TestGapMeter(t *testing.T) {
 		t.Error("NewGapMeter accepted a primal")
 	}
 }
+
+// TestGapMeterSkipsDeadFilters: the meter evaluates only the rebuilt filters
+// that can leave the dead zone on the images and adds the others' penalty;
+// the objective equals the full rebuilt primal's.
+func TestGapMeterSkipsDeadFilters(t *testing.T) {
+	cfg := stcnn.DefaultConfig(stcnn.Dual, 1)
+	cfg.P, cfg.DType, cfg.Beta, cfg.Lambda = 12, "float64", 1e-3, 0.6
+	net, store := initNetwork(t, cfg, 5)
+	opt := optimizer.Adam().LearningRate(2e-3).Done().(stcnn.GradientOptimizer)
+	tr := newTrainer(t, store, net, opt)
+	clean := tinyImages(3, 7, 7, 1, 31)
+	noisy, _ := datasets.AddGaussianNoise(clean, 0.3, 32)
+	steps(t, tr, 10, noisy, clean)
+
+	primal, pstore, err := stcnn.RebuildPrimal(store, net.(*stcnn.DualModel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := evaluate(t, primal, pstore, noisy, clean)
+	meter, err := stcnn.NewGapMeter(backend(t), tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gap, err := meter.Measure(evaluation(t, tr, noisy, clean), noisy, clean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("K = %d, evaluated %d; objective %.12g (full primal %.12g)", gap.K, gap.Evaluated, gap.Primal, full.Objective)
+	if gap.K != primal.Config().K || gap.Evaluated == 0 || gap.Evaluated >= gap.K {
+		t.Fatalf("K = %d, evaluated %d: want some filters skipped and some evaluated", gap.K, gap.Evaluated)
+	}
+	if math.Abs(gap.Primal-full.Objective) > 1e-12*full.Objective || math.Abs(gap.PrimalMetrics.PSNR-full.PSNR) > 1e-9 ||
+		math.Abs(gap.PrimalMetrics.Regularizer-full.Regularizer) > 1e-12*full.Regularizer {
+		t.Errorf("meter %+v, full primal %+v", gap.PrimalMetrics, full)
+	}
+}
+
+// TestMaxPatchNorm against patches built one by one.
+func TestMaxPatchNorm(t *testing.T) {
+	im := tinyImages(2, 5, 4, 2, 7)
+	for _, m := range []int{1, 3, 5} {
+		want := 0.0
+		r := m / 2
+		for n := 0; n < im.N; n++ {
+			for h := 0; h < im.H; h++ {
+				for w := 0; w < im.W; w++ {
+					var patch []float64
+					for dh := -r; dh <= r; dh++ {
+						for dw := -r; dw <= r; dw++ {
+							for c := 0; c < im.C; c++ {
+								x := 0.0
+								if hh, ww := h+dh, w+dw; hh >= 0 && hh < im.H && ww >= 0 && ww < im.W {
+									x = float64(im.Pixels[((n*im.H+hh)*im.W+ww)*im.C+c])
+								}
+								patch = append(patch, x)
+							}
+						}
+					}
+					s := 0.0
+					for _, x := range patch {
+						s += x * x
+					}
+					want = max(want, math.Sqrt(s))
+				}
+			}
+		}
+		if got := stcnn.MaxPatchNorm(im, m); math.Abs(got-want) > 1e-12*want {
+			t.Errorf("m = %d: %v, want %v", m, got, want)
+		}
+	}
+}
