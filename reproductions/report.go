@@ -24,7 +24,8 @@ func WriteReport(path string, env Env, outcomes []Outcome) error {
 		time.Now().UTC().Format("2006-01-02"))
 	fmt.Fprintf(&b, "Backend: %s. Commit: %s.\n\n", env.Choice, gitCommit())
 	if failed := Failed(outcomes); len(failed) > 0 {
-		fmt.Fprintf(&b, "**%d of %d figures FAILED** (their folders hold only a manifest with status \"failed\"):\n\n", len(failed), len(outcomes))
+		fmt.Fprintf(&b, "**%d of %d figures FAILED** (a figure that ran and failed leaves only a manifest with status \"failed\" in its folder; "+
+			"one interrupted before it started leaves nothing):\n\n", len(failed), len(outcomes))
 		for _, o := range failed {
 			fmt.Fprintf(&b, "- figure %s (%s): %s\n", o.Figure.ID, o.Figure.Title, cell(o.Err.Error()))
 		}

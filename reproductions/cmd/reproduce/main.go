@@ -143,8 +143,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	for _, o := range failed {
-		fmt.Fprintf(stderr, "reproduce: FAILED: %v (manifest: %s)\n", o.Err, filepath.Join(*out, o.Figure.ID, "manifest.json"))
 		status = 1
+		if errors.Is(o.Err, reproductions.ErrInterrupted) {
+			fmt.Fprintf(stderr, "reproduce: figure %s not started (interrupted)\n", o.Figure.ID)
+			continue
+		}
+		fmt.Fprintf(stderr, "reproduce: FAILED: %v (manifest: %s)\n", o.Err, filepath.Join(*out, o.Figure.ID, "manifest.json"))
 	}
 	return status
 }
