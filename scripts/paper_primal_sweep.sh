@@ -50,6 +50,8 @@ settings=(
   "sigma0.75_lambda_0.8_lr_1e-2_epochs_100 0.75 3 0.8 1e-2 100 -"
   "sigma0.75_lambda_0.8_filter_5x5 0.75 5 0.8 1e-3 30 -"
   "sigma0.75_lambda_0.8_filter_7x7 0.75 7 0.8 1e-3 30 -"
+  "sigma0.5_lambda_0.8_filter_7x7 0.5 7 0.8 1e-3 30 -"
+  "sigma0.75_lambda_1.6_filter_7x7 0.75 7 1.6 1e-3 30 -"
 )
 header="setting,sigma,m,lambda,lr,epochs,clipped,train_psnr,test_psnr,seconds"
 echo "$header"
