@@ -19,7 +19,7 @@ import (
 // files, CSV, manifest; no checkpoints), committed because those runs take
 // hours.
 //
-//go:embed paper
+//go:embed paper/README.md paper/primal_sweep.csv paper/*/manifest.json
 var paperFiles embed.FS
 
 // PaperSectionHeading opens the report's section on the paper-scale runs.
