@@ -72,21 +72,31 @@ func (s *RunStore) Run(cfg Config, opts Options) (res *Result, reused bool, err 
 			return r.as(cfg), true, nil
 		}
 	}
+	target := cfg // the run trained or read back
 	if s.Dir != "" {
-		opts.Dir, opts.Resume, opts.Force = filepath.Join(s.Dir, id), true, false
-		if cfg.CheckpointEvery == 0 && cfg.CheckpointEverySteps == 0 {
-			cfg.CheckpointEvery = 1 // not part of the ID
+		if !cfg.MeasureGap {
+			// The same rule for run folders: a finished one that measured
+			// the gap is read back instead of training this run again.
+			withGap := cfg
+			withGap.MeasureGap = true
+			if st, err := ReadState(filepath.Join(s.Dir, withGap.ID())); err == nil && st.Epoch >= withGap.Epochs {
+				target = withGap
+			}
+		}
+		opts.Dir, opts.Resume, opts.Force = filepath.Join(s.Dir, target.ID()), true, false
+		if target.CheckpointEvery == 0 && target.CheckpointEverySteps == 0 {
+			target.CheckpointEvery = 1 // not part of the ID
 		}
 	}
 	stepped := false
 	opts.Hooks.AfterStep = func(Event) error { stepped = true; return nil }
-	if res, err = Run(cfg, opts); err != nil {
+	if res, err = Run(target, opts); err != nil {
 		return res, false, err
 	}
 	if s.runs == nil {
 		s.runs = map[string]*Result{}
 	}
-	s.runs[id] = res
+	s.runs[target.ID()] = res
 	return res.as(cfg), !stepped, nil
 }
 

@@ -2,6 +2,7 @@ package training_test
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -170,5 +171,30 @@ func TestClipNoisy(t *testing.T) {
 		if outside == 0 {
 			t.Fatal("no noisy pixel outside [0, 1] at sigma 0.5: the test checks nothing")
 		}
+	}
+}
+
+// TestRunStoreServesFromGapFolder: a finished run folder that measured the
+// gap serves the same configuration without it in a later process, with no
+// new folder and no training.
+func TestRunStoreServesFromGapFolder(t *testing.T) {
+	gapCfg := tinyConfig(stcnn.Dual, optimizers.NameAdam)
+	gapCfg.Epochs, gapCfg.MeasureGap = 1, true
+	dir := t.TempDir()
+	data := tinyData(t, gapCfg)
+	if _, _, err := (&training.RunStore{Dir: dir}).Run(gapCfg, training.Options{Backend: backend(t), Data: data}); err != nil {
+		t.Fatal(err)
+	}
+	noGap := gapCfg
+	noGap.MeasureGap = false
+	res, reused, err := (&training.RunStore{Dir: dir}).Run(noGap, training.Options{Backend: backend(t), Data: data})
+	if err != nil || !reused {
+		t.Fatalf("reused %v, error %v", reused, err)
+	}
+	if res.Config.MeasureGap || res.History.Last().TrainGap != nil {
+		t.Errorf("the run served without the gap has gap records")
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%d run folders, want 1", len(entries))
 	}
 }
