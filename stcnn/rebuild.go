@@ -54,11 +54,7 @@ func rebuiltNeurons(dualStore *model.Store, dual *DualModel) (us, vs [][]float64
 		for ch := 0; ch < c; ch++ {
 			for j := 0; j < p; j++ {
 				row := rows[b][(ch*p+j)*d : (ch*p+j+1)*d]
-				norm := 0.0
-				for _, x := range row {
-					norm += x * x
-				}
-				norm = math.Sqrt(norm)
+				norm := math.Sqrt(sumSquares(row))
 				if norm == 0 {
 					continue
 				}
