@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/convexst/stcnn/stcnn/training"
@@ -195,8 +196,12 @@ func newManifest(env Env, f Figure, started time.Time, seconds float64) Manifest
 		Versions: libraryVersions()}
 }
 
-// gitCommit is the VCS revision stamped into the binary, else `git rev-parse HEAD`.
-func gitCommit() string {
+// gitCommit is the revision of the code that runs: the VCS revision stamped
+// into the binary when the build recorded one, else the checkout's HEAD (with
+// "+dirty" when tracked files differ from it) read once, at the first call.
+// RunAll calls it before the first figure, so a manifest written hours later
+// names what was checked out when the run began, not a commit made since.
+var gitCommit = sync.OnceValue(func() string {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		rev, dirty := "", ""
 		for _, s := range bi.Settings {
@@ -217,8 +222,12 @@ func gitCommit() string {
 	if err != nil {
 		return "unknown"
 	}
-	return strings.TrimSpace(string(out))
-}
+	rev := strings.TrimSpace(string(out))
+	if status, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(bytes.TrimSpace(status)) > 0 {
+		rev += "+dirty"
+	}
+	return rev
+})
 
 func libraryVersions() map[string]string {
 	v := map[string]string{}

@@ -3,6 +3,7 @@ package reproductions
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -94,5 +95,23 @@ func TestPaperManifestsErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), strings.TrimSuffix(name, ": ")) {
 			t.Errorf("%s: error %v, want one naming the file", name, err)
 		}
+	}
+}
+
+// TestGitCommitNamesTheCheckout checks that, without a revision stamped into
+// the test binary, the manifests' commit is the checkout's HEAD (marked
+// "+dirty" when tracked files differ), read once.
+func TestGitCommitNamesTheCheckout(t *testing.T) {
+	head, err := exec.Command("git", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Skipf("no git checkout here: %v", err)
+	}
+	got := gitCommit()
+	want := strings.TrimSpace(string(head))
+	if got != want && got != want+"+dirty" {
+		t.Fatalf("gitCommit() = %q, want %q with or without +dirty", got, want)
+	}
+	if again := gitCommit(); again != got {
+		t.Fatalf("gitCommit() changed between calls: %q then %q", got, again)
 	}
 }

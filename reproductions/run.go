@@ -102,6 +102,7 @@ type Outcome struct {
 // when scaleOf is nil). A failed figure is recorded and the next one runs.
 // Progress goes to env.Log.
 func RunAll(env Env, figs []Figure, scaleOf func(Figure) Scale) []Outcome {
+	gitCommit() // the revision the runs start from, recorded in every manifest
 	out := make([]Outcome, 0, len(figs))
 	for i, f := range figs {
 		if interrupted(env.Stop) {
