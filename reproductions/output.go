@@ -168,15 +168,21 @@ type Manifest struct {
 	Versions map[string]string `json:"library_versions"`
 	// Settings is every setting of the figure: run configurations, seeds and
 	// the choices the paper leaves open.
-	Settings any      `json:"settings"`
-	Files    []string `json:"files"`
-	Result   *Result  `json:"result"`
+	Settings any `json:"settings"`
+	// ArchivedRuns are the runs read from a run archive instead of trained
+	// (Env.Shared), with the revision, backend and machine that trained them.
+	ArchivedRuns []training.Provenance `json:"archived_runs,omitempty"`
+	Files        []string              `json:"files"`
+	Result       *Result               `json:"result"`
 }
 
 // WriteManifest writes dir/manifest.json for a finished figure.
 func WriteManifest(env Env, f Figure, dir string, started time.Time, settings any, res *Result) error {
 	m := newManifest(env, f, started, res.Seconds)
 	m.Status, m.Settings, m.Files, m.Result = StatusOK, settings, res.Files, res
+	if env.archived != nil {
+		m.ArchivedRuns = env.archived.runs
+	}
 	return training.WriteJSON(filepath.Join(dir, "manifest.json"), m)
 }
 
@@ -192,8 +198,12 @@ func writeFailedManifest(env Env, f Figure, dir string, started time.Time, runEr
 func newManifest(env Env, f Figure, started time.Time, seconds float64) Manifest {
 	return Manifest{Figure: f.ID, Title: f.Title, Claim: f.Claim, Scale: env.Scale, Certify: env.Certify, Backend: env.Choice.String(),
 		Commit: gitCommit(), Started: started.UTC().Format(time.RFC3339), Seconds: seconds,
-		Go: runtime.Version(), Machine: fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()),
-		Versions: libraryVersions()}
+		Go: runtime.Version(), Machine: machine(), Versions: libraryVersions()}
+}
+
+// machine describes this machine for manifests.
+func machine() string {
+	return fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 }
 
 // gitCommit is the revision of the code that runs: the VCS revision stamped

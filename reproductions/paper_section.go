@@ -22,6 +22,12 @@ import (
 //go:embed paper/README.md paper/primal_sweep.csv paper/*/manifest.json
 var paperFiles embed.FS
 
+// PaperRunsDir is the committed archive of finished paper-scale runs
+// (training.ArchiveRuns), relative to the repository root: `reproduce`
+// reads runs from it by default, so that figures built on runs trained in
+// earlier sessions, or on other machines, need not train them again.
+const PaperRunsDir = "reproductions/paper/runs"
+
 // PaperSectionHeading opens the report's section on the paper-scale runs.
 const PaperSectionHeading = "## At the paper's sizes (committed under reproductions/paper/)"
 

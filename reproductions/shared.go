@@ -34,9 +34,15 @@ type dataKey struct {
 // NewShared returns a Shared whose runs are kept in memory and, when
 // runsDir is not empty, in run folders under runsDir, from which a later
 // invocation reads them back instead of training them again (remove the
-// folder after changing the training code).
-func NewShared(runsDir string) *Shared {
-	return &Shared{Runs: training.RunStore{Dir: runsDir}}
+// folder after changing the training code). When archive is not empty,
+// finished runs archived there (training.ArchiveRuns; the committed
+// paper-scale runs are in reproductions/paper/runs) are read back instead of
+// trained, and each manifest lists the archived runs its figure used with
+// the revision that trained them. Runs this invocation finishes in runsDir
+// record commit, backend and machine for a later archive.
+func NewShared(runsDir, archive string, backend string) *Shared {
+	return &Shared{Runs: training.RunStore{Dir: runsDir, Archive: archive,
+		Provenance: training.Provenance{Commit: gitCommit(), Backend: backend, Machine: machine()}}}
 }
 
 // train returns the run of cfg on data (data must be training.LoadData's
@@ -61,6 +67,10 @@ func (e Env) train(cfg training.Config, data *training.Data) (*training.Result, 
 	if reused {
 		how = "shared run"
 	}
+	if p := res.Provenance; p != nil {
+		how = fmt.Sprintf("archived run, trained at commit %s on %s", shortCommit(p.Commit), p.Backend)
+		e.archived.add(*p)
+	}
 	last := res.History.Last()
 	if last.Test == nil && cfg.TestSize > 0 { // a completed run measures them at its last evaluation
 		return res, fmt.Errorf("run %s: its last evaluation measured no test metrics", cfg.Name)
@@ -76,6 +86,27 @@ func (e Env) train(cfg training.Config, data *training.Data) (*training.Result, 
 	}
 	e.Logf("%s (%s)", msg, how)
 	return res, nil
+}
+
+// archivedRuns collects the archived runs a figure used, for its manifest.
+type archivedRuns struct {
+	mu   sync.Mutex
+	runs []training.Provenance
+}
+
+// add records p once (nil receiver: nothing recorded).
+func (a *archivedRuns) add(p training.Provenance) {
+	if a == nil {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, r := range a.runs {
+		if r.ID == p.ID {
+			return
+		}
+	}
+	a.runs = append(a.runs, p)
 }
 
 // progressEvery is how often a long run logs its progress.

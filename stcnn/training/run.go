@@ -82,6 +82,9 @@ type Result struct {
 	// SavedEpoch and SavedStep are where the state in Dir was last saved
 	// (-1 when nothing was saved).
 	SavedEpoch, SavedStep int
+	// Provenance is where the run was trained, for a run a RunStore read
+	// from its Archive (nil otherwise).
+	Provenance *Provenance
 
 	backend compute.Backend
 }

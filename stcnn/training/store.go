@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 )
 
@@ -31,15 +33,23 @@ func (c Config) ID() string {
 // a run finished earlier in the process is returned as it is, and with a
 // Dir a run finished by an earlier process is read back from its run
 // folder Dir/<ID> (a partial one is resumed there), instead of being
-// trained again. A run in a run folder saves its state every epoch unless
-// its configuration sets a cadence, so that an interrupted run loses at
-// most an epoch. Its results are shared: callers must not train them
-// further or change their variables (evaluating at ASGD's averaged
-// weights swaps them back). The zero RunStore keeps runs in memory only;
-// it is safe for concurrent use.
+// trained again; with an Archive, a finished run archived there
+// (ArchiveRuns) is read back when Dir holds no run of that ID. A run in a
+// run folder saves its state every epoch unless its configuration sets a
+// cadence, so that an interrupted run loses at most an epoch. Its results
+// are shared: callers must not train them further or change their
+// variables (evaluating at ASGD's averaged weights swaps them back). The
+// zero RunStore keeps runs in memory only; it is safe for concurrent use.
 type RunStore struct {
 	// Dir, when set, holds one run folder per ID.
 	Dir string
+	// Archive, when set, is a run archive (see ArchiveRuns) to read
+	// finished runs from; Result.Provenance says where such a run was trained.
+	Archive string
+	// Provenance is recorded (with the run's ID, name, time and date) in
+	// the folder of every run this store finishes in Dir, for ArchiveRuns:
+	// the caller's code revision, backend and machine.
+	Provenance Provenance
 
 	mu   sync.Mutex
 	runs map[string]*Result
@@ -53,51 +63,115 @@ var ErrNotStorable = errors.New("training: run cannot be shared by a RunStore")
 // Run returns the run of cfg, training it with Run only when the store
 // holds no finished run of cfg.ID(). opts are Run's options; their Dir and
 // Resume are the store's. reused reports a run returned from the store.
+//
+// The gap is measured at evaluations and changes no weight, so a finished
+// run that measured it serves the same configuration without it.
 func (s *RunStore) Run(cfg Config, opts Options) (res *Result, reused bool, err error) {
 	if cfg.Dataset == Given || opts.Store != nil || !opts.Hooks.empty() {
 		return nil, false, fmt.Errorf("%w (%s)", ErrNotStorable, cfg.Name)
 	}
 	id := cfg.ID() // Run validates cfg before anything is stored under id
+	withGap := cfg
+	withGap.MeasureGap = true
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if r, ok := s.runs[id]; ok {
 		return r.as(cfg), true, nil
 	}
-	if !cfg.MeasureGap {
-		// The gap is measured at evaluations and changes no weight: a run
-		// that measured it serves one that does not.
-		withGap := cfg
-		withGap.MeasureGap = true
-		if r, ok := s.runs[withGap.ID()]; ok {
-			return r.as(cfg), true, nil
-		}
+	if r, ok := s.runs[withGap.ID()]; ok && !cfg.MeasureGap {
+		return r.as(cfg), true, nil
 	}
-	target := cfg // the run trained or read back
-	if s.Dir != "" {
-		if !cfg.MeasureGap {
-			// The same rule for run folders: a finished one that measured
-			// the gap is read back instead of training this run again.
-			withGap := cfg
-			withGap.MeasureGap = true
-			if st, err := ReadState(filepath.Join(s.Dir, withGap.ID())); err == nil && st.Epoch >= withGap.Epochs {
-				target = withGap
-			}
-		}
-		opts.Dir, opts.Resume, opts.Force = filepath.Join(s.Dir, target.ID()), true, false
-		if target.CheckpointEvery == 0 && target.CheckpointEverySteps == 0 {
-			target.CheckpointEvery = 1 // not part of the ID
+	target, prov, cleanup, err := s.locate(cfg, withGap)
+	if err != nil {
+		return nil, false, err
+	}
+	defer cleanup()
+	if target.dir != "" {
+		opts.Dir, opts.Resume, opts.Force = target.dir, true, false
+		if target.cfg.CheckpointEvery == 0 && target.cfg.CheckpointEverySteps == 0 {
+			target.cfg.CheckpointEvery = 1 // not part of the ID
 		}
 	}
 	stepped := false
 	opts.Hooks.AfterStep = func(Event) error { stepped = true; return nil }
-	if res, err = Run(target, opts); err != nil {
+	if res, err = Run(target.cfg, opts); err != nil {
 		return res, false, err
+	}
+	res.Provenance = prov
+	if stepped && s.Dir != "" && res.History.Stopped == nil && res.Epoch >= target.cfg.Epochs {
+		if err := writeProvenance(target.dir, s.Provenance, res, target.resumedFrom > 0); err != nil {
+			return res, false, err
+		}
 	}
 	if s.runs == nil {
 		s.runs = map[string]*Result{}
 	}
-	s.runs[target.ID()] = res
+	s.runs[target.cfg.ID()] = res
 	return res.as(cfg), !stepped, nil
+}
+
+// storedRun is where RunStore.Run finds or trains a run: its configuration
+// (cfg or its with-gap twin), its run folder ("" for a run in memory) and
+// the step its saved state had reached.
+type storedRun struct {
+	cfg         Config
+	dir         string
+	resumedFrom int
+}
+
+// locate chooses the run folder of cfg, in this order: a finished run of
+// withGap in Dir, a run of cfg in Dir (finished or not), a finished run of
+// cfg and then of withGap in the Archive (copied into Dir, or into a
+// temporary folder that cleanup removes), and else a new run of cfg in
+// Dir or in memory. prov is set for a run read from the archive.
+func (s *RunStore) locate(cfg, withGap Config) (target storedRun, prov *Provenance, cleanup func(), err error) {
+	cleanup = func() {}
+	candidates := []Config{cfg}
+	if !cfg.MeasureGap {
+		candidates = []Config{withGap, cfg}
+	}
+	if s.Dir != "" {
+		for _, c := range candidates {
+			dir := filepath.Join(s.Dir, c.ID())
+			st, err := ReadState(dir)
+			if err == nil && (finished(st) || c.ID() == cfg.ID()) {
+				return storedRun{cfg: c, dir: dir, resumedFrom: st.Step}, nil, cleanup, nil
+			}
+			if c.ID() == cfg.ID() && HasRun(dir) {
+				return storedRun{cfg: c, dir: dir}, nil, cleanup, nil // Run reports what is wrong with it
+			}
+		}
+	}
+	if s.Archive != "" {
+		for _, c := range slices.Backward(candidates) {
+			st, p, ok, err := fromArchive(s.Archive, c.ID())
+			if err != nil {
+				return target, nil, cleanup, err
+			}
+			if !ok {
+				continue
+			}
+			dir := ""
+			if s.Dir != "" {
+				dir = filepath.Join(s.Dir, c.ID())
+			} else {
+				tmp, err := os.MkdirTemp("", "stcnn-archived-run-*")
+				if err != nil {
+					return target, nil, cleanup, fmt.Errorf("training: %w", err)
+				}
+				dir, cleanup = tmp, func() { os.RemoveAll(tmp) }
+			}
+			if err := copyUnit(filepath.Join(s.Archive, c.ID(), stateDir), filepath.Join(dir, stateDir)); err != nil {
+				cleanup()
+				return target, nil, func() {}, err
+			}
+			return storedRun{cfg: c, dir: dir, resumedFrom: st.Step}, &p, cleanup, nil
+		}
+	}
+	if s.Dir != "" {
+		return storedRun{cfg: cfg, dir: filepath.Join(s.Dir, cfg.ID())}, nil, cleanup, nil
+	}
+	return storedRun{cfg: cfg}, nil, cleanup, nil
 }
 
 // as returns a copy of res for the configuration cfg of the same run: its

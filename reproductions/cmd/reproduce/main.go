@@ -25,6 +25,7 @@ import (
 
 	gb "github.com/convexst/stcnn/gomlx_backend"
 	"github.com/convexst/stcnn/reproductions"
+	"github.com/convexst/stcnn/stcnn/training"
 )
 
 // lookup resolves figure ids (a variable so that tests can add figures that fail).
@@ -45,6 +46,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	paperFigs := fs.String("paper-figures", "", "comma-separated figures to run at the paper scale whatever -scale says")
 	list := fs.Bool("list", false, "list the figures and exit")
 	keepRuns := fs.Bool("keep-runs", false, "keep the training runs in OUT/runs and read finished ones back instead of training them again (remove OUT/runs after changing the training code); without it runs are shared in memory only")
+	archive := fs.String("archive", reproductions.PaperRunsDir, "run archive: finished runs found there are read back instead of trained, and manifests name the revision that trained them (\"\" trains every run)")
+	archiveRuns := fs.String("archive-runs", "", "copy the finished runs of this run folder (e.g. out/paper/runs from -keep-runs) into -archive, then exit")
 	certifyMode := fs.Bool("certify", false, "also solve the dual training problems of Figs. 9, 10, 11 and Table I with the certified solver and show its optimum next to the optimisers")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -55,6 +58,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "reproduce: unexpected argument %q (figures are chosen with -figure, e.g. -figure 7,table1)\n", fs.Arg(0))
 		return 2
+	}
+	if *archiveRuns != "" {
+		return archiveFinished(*archiveRuns, *archive, stdout, stderr)
 	}
 	if *list {
 		for _, f := range reproductions.Figures() {
@@ -110,12 +116,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	stop, release := interruptions(stderr, *keepRuns, *out)
 	defer release()
-	env := reproductions.Env{Backend: backend, Choice: choice, Scale: scale, OutDir: *out, Log: stdout, Certify: *certifyMode,
-		Shared: reproductions.NewShared(""), Stop: stop}
+	runsDir := ""
 	if *keepRuns {
-		env.Shared = reproductions.NewShared(filepath.Join(*out, "runs"))
+		runsDir = filepath.Join(*out, "runs")
 	}
-	fmt.Fprintf(stdout, "backend: %s\nscale: %s, certified mode: %v, output: %s, %d figure(s)\n", choice, scale, *certifyMode, *out, len(figs))
+	env := reproductions.Env{Backend: backend, Choice: choice, Scale: scale, OutDir: *out, Log: stdout, Certify: *certifyMode,
+		Shared: reproductions.NewShared(runsDir, *archive, choice.String()), Stop: stop}
+	fmt.Fprintf(stdout, "backend: %s\nscale: %s, certified mode: %v, output: %s, %d figure(s)\n%s\n", choice, scale, *certifyMode, *out, len(figs),
+		archiveLine(*archive))
 	start := time.Now()
 	outcomes := reproductions.RunAll(env, figs, func(f reproductions.Figure) reproductions.Scale {
 		if atPaper[f.ID] {
@@ -151,6 +159,46 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "reproduce: FAILED: %v (manifest: %s)\n", o.Err, filepath.Join(*out, o.Figure.ID, "manifest.json"))
 	}
 	return status
+}
+
+// archiveLine says which run archive the invocation reads.
+func archiveLine(dir string) string {
+	if dir == "" {
+		return "run archive: none (-archive \"\"): every run is trained"
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Sprintf("run archive: %s not found: every run is trained", dir)
+	}
+	n := 0
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			n++
+		}
+	}
+	return fmt.Sprintf("run archive: %s (%d finished runs, read back instead of trained when a figure needs one)", dir, n)
+}
+
+// archiveFinished copies the finished runs of the run folder from into the
+// archive dir and lists them (-archive-runs).
+func archiveFinished(from, dir string, stdout, stderr io.Writer) int {
+	if dir == "" {
+		fmt.Fprintln(stderr, "reproduce: flag -archive-runs needs an -archive folder")
+		return 2
+	}
+	archived, skipped, err := training.ArchiveRuns(from, dir)
+	for _, p := range archived {
+		fmt.Fprintf(stdout, "archived %s (%s, trained at commit %s on %s, %.0f s)\n", p.ID, p.Name, p.Commit, p.Backend, p.WallSeconds)
+	}
+	for _, s := range skipped {
+		fmt.Fprintf(stdout, "skipped unfinished run %s\n", s)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "reproduce: flag -archive-runs:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%d runs archived in %s, %d unfinished skipped\n", len(archived), dir, len(skipped))
+	return 0
 }
 
 // interruptions turns the first SIGINT or SIGTERM into a closed stop
