@@ -76,7 +76,7 @@ func TestGPUScriptsDryRun(t *testing.T) {
 		t.Fatalf("gpu_check.sh --dry-run: %v\n%s", err, log)
 	}
 	t.Logf("gpu_check.sh --dry-run: %.0f s", time.Since(start).Seconds())
-	for _, stage := range []string{"unpack", "plugin", "backend", "test stcnn", "test stcnn/training", "test stcnn/certify", "bench_p512_k512", "figure table1", "figure 11", "figure 12"} {
+	for _, stage := range []string{"unpack", "plugin", "backend", "test stcnn", "test stcnn/training", "test stcnn/certify", "bench_p512_k512", "figure table1", "figure 11", "figure 12", "archive"} {
 		if !strings.Contains(log, "stage "+stage+": PASS") {
 			t.Errorf("stage %q did not pass:\n%s", stage, log)
 		}
@@ -106,6 +106,27 @@ func TestGPUScriptsDryRun(t *testing.T) {
 		if !names[want] {
 			t.Errorf("gpu_figures.tar.gz lacks %s", want)
 		}
+	}
+	for name := range names {
+		if strings.HasPrefix(name, "figures/runs/") {
+			t.Errorf("gpu_figures.tar.gz holds the run store (%s); the finished runs belong in gpu_runs.tar.gz", name)
+			break
+		}
+	}
+	runs, err := tarNames(filepath.Join(out, "gpu_runs.tar.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	provenance := 0
+	for name := range runs {
+		if strings.HasSuffix(name, "/provenance.json") {
+			provenance++
+		}
+	}
+	// Table I and Figs. 11-12 at one scale: a primal and a dual per sigma,
+	// and Fig. 11's gap-measuring duals (which serve Table I's).
+	if provenance < 6 {
+		t.Errorf("gpu_runs.tar.gz holds %d archived runs, want at least 6: %v", provenance, runs)
 	}
 
 	// GPU mode on a machine without a plugin: stop at the plugin stage.

@@ -10,14 +10,19 @@
 #      (stops here otherwise),
 #   4. runs the test binaries of stcnn, stcnn/training and stcnn/certify,
 #   5. runs the step benchmarks (dual P = 512 and P = 8000, primal K = 512),
-#   6. runs `reproduce -scale paper` figure by figure (Table I and Figs.
-#      11-12 first) while the time budget lasts,
+#   6. runs `reproduce -scale paper -keep-runs` figure by figure (Table I
+#      and Figs. 11-12 first, sharing their runs: Fig. 11 first, as its
+#      gap-measuring runs serve the other two) while the time budget
+#      lasts, then archives the finished runs (`reproduce -archive-runs`),
 #
 # each stage under a time cap taken from the budget, with a log per stage; a
 # failed stage is logged and the next one runs. It writes to $OUT (--out) at
-# most three kinds of files, each under 16 MiB: gpu_check.log (this log),
-# gpu_logs.tar.gz (every stage's log) and gpu_figures.tar.gz (the figure
-# folders; split into .part-* files if larger).
+# most four kinds of files, each under 16 MiB: gpu_check.log (this log),
+# gpu_logs.tar.gz (every stage's log), gpu_figures.tar.gz (the figure
+# folders) and gpu_runs.tar.gz (the run archive: unpack it into
+# reproductions/paper/ and commit it, and `reproduce` reads those runs back
+# on any machine instead of training them); the two archives are split into
+# .part-* files if larger.
 #
 #   scripts/gpu_check.sh [--dry-run] [--budget SECONDS] [--build DIR]
 #                        [--out DIR] [--work DIR] [--figures LIST]
@@ -64,11 +69,11 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ $dry = 1 ]; then
-  budget=${budget:-180} scale=${scale:-tiny} figures=${figures:-table1,11,12}
+  budget=${budget:-180} scale=${scale:-tiny} figures=${figures:-11,table1,12}
   fig_min=5 reserve=5
 else
   budget=${budget:-540} scale=${scale:-paper}
-  figures=${figures:-table1,11,12,9,10,16,table2,17,13,14,15,2,18,19,certified,1,7,3,4,5,6}
+  figures=${figures:-11,table1,12,9,10,16,table2,17,13,14,15,2,18,19,certified,1,7,3,4,5,6}
   fig_min=30 reserve=20
 fi
 [[ $budget =~ ^[0-9]+$ ]] || usage "--budget $budget: want seconds"
@@ -124,19 +129,28 @@ cap_of() {
   echo "$c"
 }
 
+# split_large NAME: splits $out/NAME into 15 MiB parts when it is larger.
+split_large() {
+  local size
+  size=$(stat -c %s "$out/$1")
+  if [ "$size" -gt $((15 * 1048576)) ]; then
+    split -b 15M -a 1 "$out/$1" "$out/$1.part-" && rm -f "$out/$1"
+    say "$1 of $size bytes split into 15 MiB parts (cat $1.part-* | tar xz)"
+  fi
+}
+
 pack() {
   say "== packing into $out"
-  rm -f "$out"/gpu_check.log "$out"/gpu_logs.tar.gz "$out"/gpu_figures.tar.gz*
+  rm -f "$out"/gpu_check.log "$out"/gpu_logs.tar.gz "$out"/gpu_figures.tar.gz* "$out"/gpu_runs.tar.gz*
   cp "$build/MANIFEST.txt" "$logs/MANIFEST.txt"
   tar -C "$work" -czf "$out/gpu_logs.tar.gz" logs
   if [ -n "$(ls -A "$work/figures")" ]; then
-    tar -C "$work" -czf "$out/gpu_figures.tar.gz" figures
-    local size
-    size=$(stat -c %s "$out/gpu_figures.tar.gz")
-    if [ "$size" -gt $((15 * 1048576)) ]; then
-      split -b 15M -a 1 "$out/gpu_figures.tar.gz" "$out/gpu_figures.tar.gz.part-" && rm -f "$out/gpu_figures.tar.gz"
-      say "figures archive of $size bytes split into 15 MiB parts (cat gpu_figures.tar.gz.part-* | tar xz)"
-    fi
+    tar -C "$work" --exclude=figures/runs -czf "$out/gpu_figures.tar.gz" figures
+    split_large gpu_figures.tar.gz
+  fi
+  if [ -d "$work/runs" ] && [ -n "$(ls -A "$work/runs")" ]; then
+    tar -C "$work" -czf "$out/gpu_runs.tar.gz" runs
+    split_large gpu_runs.tar.gz
   fi
   (cd "$out" && ls -l gpu_* | tee -a "$main")
 }
@@ -419,7 +433,7 @@ if want figures; then
       continue
     fi
     run_stage "figure $fig" "$l" "$logs/figure_$fig.log" "$root" \
-      "$bin/reproduce" -figure "$fig" -scale "$scale" -out "$work/figures" -results "$work/figures/results_$fig.md"
+      "$bin/reproduce" -figure "$fig" -scale "$scale" -keep-runs -out "$work/figures" -results "$work/figures/results_$fig.md"
     line=$(grep -m1 "^figure $fig done" "$logs/figure_$fig.log" | cut -c1-400)
     if [ $rc = 0 ]; then
       record "figure $fig" PASS "${secs}s: ${line:-done}"
@@ -430,6 +444,20 @@ if want figures; then
       record "figure $fig" FAIL "${secs}s (rc $rc; see logs/figure_$fig.log)"
     fi
   done
+fi
+
+# --- 7. run archive --------------------------------------------------------
+# The finished runs, with the revision and backend that trained them, for
+# reproductions/paper/runs (unfinished runs are listed and left out).
+if want figures && [ -d "$work/figures/runs" ]; then
+  run_stage archive 60 "$logs/archive.log" "$root" \
+    "$bin/reproduce" -archive-runs "$work/figures/runs" -archive "$work/runs"
+  if [ $rc = 0 ]; then
+    record archive PASS "$(tail -n 1 "$logs/archive.log")"
+  else
+    tail -n 20 "$logs/archive.log" | sed 's/^/    /' >>"$main"
+    record archive FAIL "${secs}s (rc $rc; see logs/archive.log)"
+  fi
 fi
 
 finish
