@@ -169,9 +169,11 @@ type Manifest struct {
 	// Settings is every setting of the figure: run configurations, seeds and
 	// the choices the paper leaves open.
 	Settings any `json:"settings"`
-	// ArchivedRuns are the runs read from a run archive instead of trained
-	// (Env.Shared), with the revision, backend and machine that trained them.
-	ArchivedRuns []training.Provenance `json:"archived_runs,omitempty"`
+	// RunsReadBack are the finished runs read back from a run folder of an
+	// earlier invocation or from the run archive instead of trained
+	// (Env.Shared), with the revision, backend and machine that trained
+	// them ("unrecorded" for a folder written before runs recorded it).
+	RunsReadBack []training.Provenance `json:"runs_read_back,omitempty"`
 	Files        []string              `json:"files"`
 	Result       *Result               `json:"result"`
 }
@@ -180,8 +182,8 @@ type Manifest struct {
 func WriteManifest(env Env, f Figure, dir string, started time.Time, settings any, res *Result) error {
 	m := newManifest(env, f, started, res.Seconds)
 	m.Status, m.Settings, m.Files, m.Result = StatusOK, settings, res.Files, res
-	if env.archived != nil {
-		m.ArchivedRuns = env.archived.runs
+	if env.readBack != nil {
+		m.RunsReadBack = env.readBack.runs
 	}
 	return training.WriteJSON(filepath.Join(dir, "manifest.json"), m)
 }

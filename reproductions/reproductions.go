@@ -71,8 +71,8 @@ type Env struct {
 	// stageID and stageDir redirect Dir(stageID) to the fresh folder that
 	// RunFigure publishes as OutDir/<stageID> when the figure succeeds.
 	stageID, stageDir string
-	// archived collects the archived runs the figure in progress used.
-	archived *archivedRuns
+	// readBack collects the runs the figure in progress read back.
+	readBack *readBackRuns
 }
 
 // Logf writes a progress line.

@@ -39,7 +39,7 @@ func runStaged(env Env, f Figure, start time.Time) (*Result, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(stage) // partial outputs of a failed run; nothing once published
-	env.stageID, env.stageDir, env.archived = f.ID, stage, &archivedRuns{}
+	env.stageID, env.stageDir, env.readBack = f.ID, stage, &readBackRuns{}
 	res, err := callFigure(env, f)
 	if err != nil {
 		return nil, err

@@ -37,8 +37,8 @@ type dataKey struct {
 // folder after changing the training code). When archive is not empty,
 // finished runs archived there (training.ArchiveRuns; the committed
 // paper-scale runs are in reproductions/paper/runs) are read back instead of
-// trained, and each manifest lists the archived runs its figure used with
-// the revision that trained them. Runs this invocation finishes in runsDir
+// trained. Each manifest lists the runs its figure read back, from either
+// place, with the revision that trained them. Runs this invocation finishes in runsDir
 // record commit, backend and machine for a later archive.
 func NewShared(runsDir, archive string, backend string) *Shared {
 	return &Shared{Runs: training.RunStore{Dir: runsDir, Archive: archive,
@@ -68,8 +68,8 @@ func (e Env) train(cfg training.Config, data *training.Data) (*training.Result, 
 		how = "shared run"
 	}
 	if p := res.Provenance; p != nil {
-		how = fmt.Sprintf("archived run, trained at commit %s on %s", shortCommit(p.Commit), p.Backend)
-		e.archived.add(*p)
+		how = fmt.Sprintf("run read back, trained at commit %s on %s", shortCommit(p.Commit), p.Backend)
+		e.readBack.add(*p)
 	}
 	last := res.History.Last()
 	if last.Test == nil && cfg.TestSize > 0 { // a completed run measures them at its last evaluation
@@ -88,14 +88,15 @@ func (e Env) train(cfg training.Config, data *training.Data) (*training.Result, 
 	return res, nil
 }
 
-// archivedRuns collects the archived runs a figure used, for its manifest.
-type archivedRuns struct {
+// readBackRuns collects the finished runs a figure read back (from a run
+// folder or the run archive) instead of training them, for its manifest.
+type readBackRuns struct {
 	mu   sync.Mutex
 	runs []training.Provenance
 }
 
 // add records p once (nil receiver: nothing recorded).
-func (a *archivedRuns) add(p training.Provenance) {
+func (a *readBackRuns) add(p training.Provenance) {
 	if a == nil {
 		return
 	}

@@ -82,8 +82,9 @@ type Result struct {
 	// SavedEpoch and SavedStep are where the state in Dir was last saved
 	// (-1 when nothing was saved).
 	SavedEpoch, SavedStep int
-	// Provenance is where the run was trained, for a run a RunStore read
-	// from its Archive (nil otherwise).
+	// Provenance is where the run was trained, for a finished run that a
+	// RunStore read back from a run folder or its Archive instead of
+	// training it (nil for a run trained, or finished, by this process).
 	Provenance *Provenance
 
 	backend compute.Backend

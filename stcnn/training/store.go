@@ -97,8 +97,9 @@ func (s *RunStore) Run(cfg Config, opts Options) (res *Result, reused bool, err 
 	if res, err = Run(target.cfg, opts); err != nil {
 		return res, false, err
 	}
-	res.Provenance = prov
-	if stepped && s.Dir != "" && res.History.Stopped == nil && res.Epoch >= target.cfg.Epochs {
+	if !stepped {
+		res.Provenance = prov
+	} else if s.Dir != "" && res.History.Stopped == nil && res.Epoch >= target.cfg.Epochs {
 		if err := writeProvenance(target.dir, s.Provenance, res, target.resumedFrom > 0); err != nil {
 			return res, false, err
 		}
@@ -121,9 +122,9 @@ type storedRun struct {
 
 // locate chooses the run folder of cfg, in this order: a finished run of
 // withGap in Dir, a run of cfg in Dir (finished or not), a finished run of
-// cfg and then of withGap in the Archive (copied into Dir, or into a
-// temporary folder that cleanup removes), and else a new run of cfg in
-// Dir or in memory. prov is set for a run read from the archive.
+// cfg and then of withGap in the Archive (copied with its provenance into
+// Dir, or into a temporary folder that cleanup removes), and else a new run
+// of cfg in Dir or in memory. prov is the provenance of a finished run.
 func (s *RunStore) locate(cfg, withGap Config) (target storedRun, prov *Provenance, cleanup func(), err error) {
 	cleanup = func() {}
 	candidates := []Config{cfg}
@@ -134,7 +135,14 @@ func (s *RunStore) locate(cfg, withGap Config) (target storedRun, prov *Provenan
 		for _, c := range candidates {
 			dir := filepath.Join(s.Dir, c.ID())
 			st, err := ReadState(dir)
-			if err == nil && (finished(st) || c.ID() == cfg.ID()) {
+			if err == nil && finished(st) {
+				p, err := readProvenance(dir, st)
+				if err != nil {
+					return target, nil, cleanup, err
+				}
+				return storedRun{cfg: c, dir: dir, resumedFrom: st.Step}, &p, cleanup, nil
+			}
+			if err == nil && c.ID() == cfg.ID() {
 				return storedRun{cfg: c, dir: dir, resumedFrom: st.Step}, nil, cleanup, nil
 			}
 			if c.ID() == cfg.ID() && HasRun(dir) {
@@ -162,6 +170,10 @@ func (s *RunStore) locate(cfg, withGap Config) (target storedRun, prov *Provenan
 				dir, cleanup = tmp, func() { os.RemoveAll(tmp) }
 			}
 			if err := copyUnit(filepath.Join(s.Archive, c.ID(), stateDir), filepath.Join(dir, stateDir)); err != nil {
+				cleanup()
+				return target, nil, func() {}, err
+			}
+			if err := WriteJSON(filepath.Join(dir, provenanceFile), p); err != nil {
 				cleanup()
 				return target, nil, func() {}, err
 			}

@@ -138,7 +138,7 @@ func TestRunArchive(t *testing.T) {
 	if code := run([]string{"-figure", "12", "-scale", "tiny", "-out", second, "-archive", archive}, &stdout, &stderr); code != 0 {
 		t.Fatalf("second run: exit status %d: %s", code, stderr.String())
 	}
-	if n := strings.Count(stdout.String(), "archived run, trained at commit"); n != 2 {
+	if n := strings.Count(stdout.String(), "run read back, trained at commit"); n != 2 {
 		t.Errorf("%d runs read from the archive, want 2:\n%s", n, stdout.String())
 	}
 	raw, err := os.ReadFile(filepath.Join(second, "12", "manifest.json"))
@@ -149,8 +149,8 @@ func TestRunArchive(t *testing.T) {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		t.Fatal(err)
 	}
-	if len(m.ArchivedRuns) != 2 || m.ArchivedRuns[0].Commit == "" || m.ArchivedRuns[0].Backend == "" {
-		t.Errorf("manifest archived_runs %+v, want the 2 runs with commit and backend", m.ArchivedRuns)
+	if len(m.RunsReadBack) != 2 || m.RunsReadBack[0].Commit == "" || m.RunsReadBack[0].Backend == "" {
+		t.Errorf("manifest runs_read_back %+v, want the 2 runs with commit and backend", m.RunsReadBack)
 	}
 	a, errA := os.ReadFile(filepath.Join(first, "12", "fig12_psnr.csv"))
 	b, errB := os.ReadFile(filepath.Join(second, "12", "fig12_psnr.csv"))
