@@ -223,9 +223,12 @@ func TestArchiveRuns(t *testing.T) {
 		t.Fatalf("a run stopped at its start: error %v, want an interruption", err)
 	}
 
-	if back, reused, err := (&training.RunStore{Dir: storeDir}).Run(cfg, training.Options{Backend: backend(t), Data: data}); err != nil || !reused ||
-		back.Provenance == nil || back.Provenance.Commit != "abc123" {
-		t.Errorf("the run read back from its folder: reused %v, provenance %+v, error %v; want commit abc123", reused, back.Provenance, err)
+	back, reused, err := (&training.RunStore{Dir: storeDir}).Run(cfg, training.Options{Backend: backend(t), Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reused || back.Provenance == nil || back.Provenance.Commit != "abc123" {
+		t.Errorf("the run read back from its folder: reused %v, provenance %+v; want commit abc123", reused, back.Provenance)
 	}
 	archived, skipped, err := training.ArchiveRuns(storeDir, archive)
 	if err != nil {
