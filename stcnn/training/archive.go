@@ -1,7 +1,6 @@
 package training
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -167,7 +166,7 @@ func sameUnit(a, b string) bool {
 	}
 	ma, errA := os.ReadFile(filepath.Join(a, manifestFile))
 	mb, errB := os.ReadFile(filepath.Join(b, manifestFile))
-	return errA == nil && errB == nil && bytes.Equal(ma, mb)
+	return errA == nil && errB == nil && string(ma) == string(mb)
 }
 
 // copyUnit copies the files of a state unit and checks the copy.
@@ -190,28 +189,47 @@ func copyUnit(src, dst string) error {
 	return nil
 }
 
-// fromArchive returns the finished run of the archive folder archiveDir
-// with the given ID and its provenance (ok false when the archive has no
-// entry for it). An entry that is damaged or not finished is an error
-// naming it.
-func fromArchive(archiveDir, id string) (st *SavedState, p Provenance, ok bool, err error) {
-	dir := filepath.Join(archiveDir, id)
-	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
-		return nil, p, false, nil
+// fromArchive copies the finished run of c from the store's Archive, with
+// its provenance, into the store's folder Dir/<ID>, or into a temporary
+// folder that cleanup removes when the store has no Dir, and returns where
+// it is (prov nil when the archive has no entry for c). An entry that is
+// damaged or not finished is an error naming it.
+func (s *RunStore) fromArchive(c Config) (run storedRun, prov *Provenance, cleanup func(), err error) {
+	cleanup = func() {}
+	id := c.ID()
+	entry := filepath.Join(s.Archive, id)
+	if _, err := os.Stat(entry); errors.Is(err, os.ErrNotExist) {
+		return run, nil, cleanup, nil
 	}
-	st, err = readUnit(filepath.Join(dir, stateDir))
+	st, err := readUnit(filepath.Join(entry, stateDir))
 	if err != nil {
-		return nil, p, false, fmt.Errorf("training: archived run %s: %w", dir, err)
+		return run, nil, cleanup, fmt.Errorf("training: archived run %s: %w", entry, err)
 	}
 	st.Unit = stateDir
 	if st.Config.ID() != id {
-		return nil, p, false, fmt.Errorf("training: archived run %s holds run %s, not the run its name says", dir, st.Config.ID())
+		return run, nil, cleanup, fmt.Errorf("training: archived run %s holds run %s, not the run its name says", entry, st.Config.ID())
 	}
 	if !finished(st) {
-		return nil, p, false, fmt.Errorf("training: archived run %s is not finished (%d of %d epochs)", dir, st.Epoch, st.Config.Epochs)
+		return run, nil, cleanup, fmt.Errorf("training: archived run %s is not finished (%d of %d epochs)", entry, st.Epoch, st.Config.Epochs)
 	}
-	if p, err = readProvenance(dir, st); err != nil {
-		return nil, p, false, err
+	p, err := readProvenance(entry, st)
+	if err != nil {
+		return run, nil, cleanup, err
 	}
-	return st, p, true, nil
+	dir := filepath.Join(s.Dir, id)
+	if s.Dir == "" {
+		if dir, err = os.MkdirTemp("", "stcnn-archived-run-*"); err != nil {
+			return run, nil, cleanup, fmt.Errorf("training: %w", err)
+		}
+		cleanup = func() { os.RemoveAll(dir) }
+	}
+	if err := copyUnit(filepath.Join(entry, stateDir), filepath.Join(dir, stateDir)); err != nil {
+		cleanup()
+		return run, nil, func() {}, err
+	}
+	if err := WriteJSON(filepath.Join(dir, provenanceFile), p); err != nil {
+		cleanup()
+		return run, nil, func() {}, err
+	}
+	return storedRun{cfg: c, dir: dir, resumedFrom: st.Step}, &p, cleanup, nil
 }

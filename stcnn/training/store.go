@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 )
 
@@ -151,33 +149,12 @@ func (s *RunStore) locate(cfg, withGap Config) (target storedRun, prov *Provenan
 		}
 	}
 	if s.Archive != "" {
-		for _, c := range slices.Backward(candidates) {
-			st, p, ok, err := fromArchive(s.Archive, c.ID())
-			if err != nil {
-				return target, nil, cleanup, err
+		// The exact configuration first, then its with-gap twin.
+		for i := len(candidates) - 1; i >= 0; i-- {
+			run, p, cleanup, err := s.fromArchive(candidates[i])
+			if err != nil || p != nil {
+				return run, p, cleanup, err
 			}
-			if !ok {
-				continue
-			}
-			dir := ""
-			if s.Dir != "" {
-				dir = filepath.Join(s.Dir, c.ID())
-			} else {
-				tmp, err := os.MkdirTemp("", "stcnn-archived-run-*")
-				if err != nil {
-					return target, nil, cleanup, fmt.Errorf("training: %w", err)
-				}
-				dir, cleanup = tmp, func() { os.RemoveAll(tmp) }
-			}
-			if err := copyUnit(filepath.Join(s.Archive, c.ID(), stateDir), filepath.Join(dir, stateDir)); err != nil {
-				cleanup()
-				return target, nil, func() {}, err
-			}
-			if err := WriteJSON(filepath.Join(dir, provenanceFile), p); err != nil {
-				cleanup()
-				return target, nil, func() {}, err
-			}
-			return storedRun{cfg: c, dir: dir, resumedFrom: st.Step}, &p, cleanup, nil
 		}
 	}
 	if s.Dir != "" {

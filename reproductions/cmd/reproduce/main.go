@@ -46,9 +46,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	paperFigs := fs.String("paper-figures", "", "comma-separated figures to run at the paper scale whatever -scale says")
 	list := fs.Bool("list", false, "list the figures and exit")
 	keepRuns := fs.Bool("keep-runs", false, "keep the training runs in OUT/runs and read finished ones back instead of training them again (remove OUT/runs after changing the training code); without it runs are shared in memory only")
+	certifyMode := fs.Bool("certify", false, "also solve the dual training problems of Figs. 9, 10, 11 and Table I with the certified solver and show its optimum next to the optimisers")
 	archive := fs.String("archive", reproductions.PaperRunsDir, "run archive: finished runs found there are read back instead of trained, and manifests name the revision that trained them (\"\" trains every run)")
 	archiveRuns := fs.String("archive-runs", "", "copy the finished runs of this run folder (e.g. out/paper/runs from -keep-runs) into -archive, then exit")
-	certifyMode := fs.Bool("certify", false, "also solve the dual training problems of Figs. 9, 10, 11 and Table I with the certified solver and show its optimum next to the optimisers")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
