@@ -166,16 +166,6 @@ func cifarChunk(net stcnn.Network, im *datasets.Images) int {
 	return stcnn.ChunkImages(im.H*im.W, net.HiddenWidth(), 0)
 }
 
-// cifarPredict returns the trained network's output f(Y) for the noisy images,
-// computed with Network.Predict in chunks of images.
-func cifarPredict(env Env, res *training.Result, noisy *datasets.Images) (*datasets.Images, error) {
-	d, err := stcnn.NewDenoiser(env.Backend, res.Store, res.Trainer.Network(), 0)
-	if err != nil {
-		return nil, err
-	}
-	return d.Denoise(noisy)
-}
-
 // cifarImageErrors returns the per-image squared errors e_n = ||f(Y_n) -
 // X_n||^2 (Network.Terms, the quantity the objective sums) and clean energies
 // ||X_n||^2, from which stcnn.ImageMetrics recomputes PSNR and RLNE.

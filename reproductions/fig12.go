@@ -46,11 +46,11 @@ func runFig12(env Env) (*Result, error) {
 	}
 	r := runs[0]
 	data := r.Primal.Data
-	primal, err := mnistPredict(env, r.Primal, data.TestNoisy)
+	primal, err := env.predict(r.Primal, data.TestNoisy)
 	if err != nil {
 		return nil, err
 	}
-	dual, err := mnistPredict(env, r.Dual, data.TestNoisy)
+	dual, err := env.predict(r.Dual, data.TestNoisy)
 	if err != nil {
 		return nil, err
 	}

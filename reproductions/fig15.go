@@ -65,7 +65,7 @@ func cifarFig15(env Env) (*Result, error) {
 			if !slices.Contains(snaps, e) {
 				return nil
 			}
-			pred, err := cifarPredict(env, res, shownNoisy)
+			pred, err := env.predict(res, shownNoisy)
 			if err != nil {
 				return err
 			}

@@ -302,11 +302,11 @@ func cifarFig17(env Env) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	primal, err := cifarPredict(env, p.Primal, noisy)
+	primal, err := env.predict(p.Primal, noisy)
 	if err != nil {
 		return nil, err
 	}
-	dual, err := cifarPredict(env, p.Dual, noisy)
+	dual, err := env.predict(p.Dual, noisy)
 	if err != nil {
 		return nil, err
 	}

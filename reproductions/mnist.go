@@ -20,7 +20,6 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/convexst/stcnn/datasets"
 	"github.com/convexst/stcnn/stcnn"
 	"github.com/convexst/stcnn/stcnn/initializers"
 	"github.com/convexst/stcnn/stcnn/optimizers"
@@ -298,14 +297,6 @@ func (mnistLogTicks) Ticks(lo, hi float64) []plot.Tick {
 		}
 	}
 	return ticks
-}
-
-// mnistPredict returns the network's outputs f(Y) for noisy images, from
-// stcnn's Predict graph run on the trained store, in chunks that respect
-// the run's memory bound. ASGD runs are predicted at their averaged
-// weights, as package training evaluates them.
-func mnistPredict(env Env, res *training.Result, noisy *datasets.Images) (*datasets.Images, error) {
-	return res.Predict(noisy)
 }
 
 // mnistPSNR is the per-image PSNR (peak 1) of a squared error over values pixels.

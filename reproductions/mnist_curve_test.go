@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/convexst/stcnn/internal/testutil"
 	"github.com/convexst/stcnn/stcnn"
 	"github.com/convexst/stcnn/stcnn/training"
 )
@@ -46,5 +48,45 @@ func TestMNISTCurveMeasuredAtTheEnd(t *testing.T) {
 	files, err := mnistObjectivePlots(dir, "c", "test", []runCurve{c}, func(runCurve) bool { return false })
 	if err != nil || len(files) != 4 || !strings.HasSuffix(files[2], "c_test.png") {
 		t.Fatalf("plots %v, %v", files, err)
+	}
+}
+
+// TestPredictOncePerRun: a finished run's outputs on an image set are
+// computed once per Shared and equal the run's own prediction; a run in
+// progress is predicted afresh.
+func TestPredictOncePerRun(t *testing.T) {
+	cfg := training.DefaultConfig(stcnn.Primal)
+	cfg.Model.K, cfg.TrainSize, cfg.TestSize, cfg.BatchSize, cfg.Epochs = 4, 8, 4, 4, 1
+	res, err := training.Run(cfg, training.Options{Backend: testutil.Backend(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := Env{Shared: NewShared("", "", "test")}
+	first, err := env.predict(res, res.Data.TestNoisy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := env.predict(res, res.Data.TestNoisy)
+	if err != nil || again != first {
+		t.Errorf("the same run and images predicted again (error %v)", err)
+	}
+	direct, err := res.Predict(res.Data.TestNoisy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(direct.Pixels, first.Pixels) {
+		t.Error("the shared prediction differs from the run's own")
+	}
+	other, err := env.predict(res, res.Data.TrainNoisy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other == first || other.N != cfg.TrainSize {
+		t.Errorf("another image set: %d images, the first set's result %v", other.N, other == first)
+	}
+	inProgress := *res
+	inProgress.Epoch = 0
+	if fresh, err := env.predict(&inProgress, res.Data.TestNoisy); err != nil || fresh == first {
+		t.Errorf("a run in progress was served a stored prediction (error %v)", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/convexst/stcnn/datasets"
 	"github.com/convexst/stcnn/stcnn"
 	"github.com/convexst/stcnn/stcnn/training"
 )
@@ -12,14 +13,23 @@ import (
 // Shared is what the figures of one invocation share, so that figures
 // built on the same runs (Figs. 11, 12 and Table I; Figs. 16, 17 and
 // Table II; the certified mode of Figs. 9-11 and Table I) compute each once:
-// the training runs, by their configuration's ID (training.RunStore), and
-// the certified solutions of the dual runs' problems.
+// the training runs, by their configuration's ID (training.RunStore), the
+// networks' outputs on an image set, and the certified solutions of the
+// dual runs' problems.
 type Shared struct {
 	Runs training.RunStore
 
-	mu        sync.Mutex
-	certified map[string]*mnistCertified
-	data      map[dataKey]*training.Data
+	mu          sync.Mutex
+	certified   map[string]*mnistCertified
+	data        map[dataKey]*training.Data
+	predictions map[predictionKey]*datasets.Images
+}
+
+// predictionKey identifies a finished run's outputs on an image set: the
+// run's variables and the images, by identity.
+type predictionKey struct {
+	store  any
+	images *datasets.Images
 }
 
 // dataKey is what training.LoadData's images depend on.
@@ -129,6 +139,36 @@ func (e Env) progress(name string) func(training.Event) {
 		e.Logf("  %-22s epoch %d/%d, step %d/%d, %s elapsed, about %s left", name, ev.Epoch, ev.Epochs, ev.Step, ev.TotalSteps,
 			ev.Elapsed.Round(time.Second), ev.ETA.Round(time.Second))
 	}
+}
+
+// predict returns the outputs f(Y) of the run res for the noisy images
+// (training.Result.Predict: at the weights the run is evaluated at, ASGD's
+// averaged ones for ASGD). For a finished run they are computed once per
+// Env.Shared and image set: Figs. 11, 12 and Table I predict the same test
+// images with the same runs, which at the paper scale takes minutes.
+func (e Env) predict(res *training.Result, noisy *datasets.Images) (*datasets.Images, error) {
+	s := e.Shared
+	if s == nil || res.Epoch < res.Config.Epochs { // a run in progress changes its weights
+		return res.Predict(noisy)
+	}
+	key := predictionKey{res.Store, noisy}
+	s.mu.Lock()
+	out, ok := s.predictions[key]
+	s.mu.Unlock()
+	if ok {
+		return out, nil
+	}
+	out, err := res.Predict(noisy)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.predictions == nil {
+		s.predictions = map[predictionKey]*datasets.Images{}
+	}
+	s.predictions[key] = out
+	return out, nil
 }
 
 // data returns training.LoadData's images for cfg, loaded once per

@@ -63,7 +63,7 @@ func runTable1(env Env) (*Result, error) {
 			if set.Test {
 				noisy, clean = res.Data.TestNoisy, res.Data.TestClean
 			}
-			out, err := mnistPredict(env, res, noisy)
+			out, err := env.predict(res, noisy)
 			if err != nil {
 				return nil, err
 			}
