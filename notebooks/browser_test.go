@@ -31,6 +31,9 @@ const (
 	// browserTimeout bounds the whole browser check (server start, every
 	// cell at the tiny scale, export).
 	browserTimeout = 12 * time.Minute
+	// mathWait is how long MathJax may take to typeset the outputs after
+	// the last cell has run.
+	mathWait = time.Minute
 )
 
 // TestBrowser opens the tour notebook in the classic Jupyter notebook
@@ -124,7 +127,14 @@ func TestBrowser(t *testing.T) {
 	status := waitCells(t, bctx, browserTimeout)
 	t.Logf("all %d code cells ran in %.1fs", status.Code, time.Since(runStart).Seconds())
 
+	// MathJax typesets new outputs after the cells finish, and under load it
+	// lags them: the page is read again until no raw LaTeX is left, for at
+	// most mathWait; what is still raw then is reported.
 	page := inspectPage(t, bctx)
+	for deadline := time.Now().Add(mathWait); page.RawMath > 0 && time.Now().Before(deadline); {
+		time.Sleep(time.Second)
+		page = inspectPage(t, bctx)
+	}
 	for _, p := range page.problems(status) {
 		t.Error(p)
 	}
