@@ -51,17 +51,24 @@ const unrecorded = "unrecorded"
 // the run res, with the commit, backend and machine of p.
 func writeProvenance(dir string, p Provenance, res *Result, resumed bool) error {
 	p.ID, p.Name, p.Resumed = res.Config.ID(), res.Config.Name, resumed
-	if n := len(res.History.Records); n > 0 {
-		p.WallSeconds = res.History.Records[n-1].WallSeconds
-	}
+	p.WallSeconds = trainingSeconds(res.History)
 	p.Finished = time.Now().UTC().Format(time.RFC3339)
 	return WriteJSON(filepath.Join(dir, provenanceFile), p)
+}
+
+// trainingSeconds is a history's training time over all its processes
+// (its last record's; evaluations excluded).
+func trainingSeconds(h History) float64 {
+	if n := len(h.Records); n > 0 {
+		return h.Records[n-1].WallSeconds
+	}
+	return 0
 }
 
 // readProvenance reads the provenance record of a run folder or archive
 // entry; a folder without one gets Commit "unrecorded".
 func readProvenance(dir string, st *SavedState) (Provenance, error) {
-	p := Provenance{ID: st.Config.ID(), Name: st.Config.Name, Commit: unrecorded, WallSeconds: st.WallSeconds}
+	p := Provenance{ID: st.Config.ID(), Name: st.Config.Name, Commit: unrecorded, WallSeconds: trainingSeconds(st.History)}
 	data, err := os.ReadFile(filepath.Join(dir, provenanceFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return p, nil
