@@ -70,8 +70,11 @@
 // # Method
 //
 //  1. Anchor. Conjugate gradients on the normal equations
-//     (2/N) M^T M d = (2/N) M^T x, preconditioned by a Kronecker-factored
-//     approximation of M^T M (kfac.go), with iterative refinement by exact
+//     (2/N) M^T M d = (2/N) M^T x, preconditioned by the exact Gram
+//     matrix of M's rows at a sample of pixels, factored once (Cholesky,
+//     precondition.go; Options.GramRows), or where P*D is too large for a
+//     dense factor by a Kronecker-factored approximation of M^T M
+//     (kfac.go), with iterative refinement by exact
 //     (float64) residual passes: mixed-precision refinement, the inner
 //     solves in the graphs' dtype. Its z = 2r/N is a strictly feasible dual point.
 //  2. Gate subproblems (split.go). For the current d, Newton steps with a
@@ -130,9 +133,11 @@
 // remains is below the certified gaps reported (the dense reference tests
 // bound it).
 //
-// Limitation: every step is a pass over all images, and the conjugate
-// gradients need hundreds of passes on large problems (the K-FAC
-// preconditioner leaves a condition number of about 1e3). When the
+// Limitation: every step is a pass over all images. With the sampled Gram
+// the conjugate gradients take a few to twenty passes per solve, and the
+// gate subproblems (about ten to twenty passes per split) dominate; with
+// the Kronecker-factored preconditioner (condition number about 1e3) the
+// conjugate gradients need hundreds of passes on large problems. When the
 // Frank-Wolfe steps stop adding to the bound, Solve stops after five steps
 // without progress and reports the (valid) bound it has with Converged
 // false.

@@ -27,8 +27,8 @@ type engine struct {
 	chunks []chunk
 	ms     maskSource
 
-	full, resid, hinge, hingeBand, gram, kfac *Exec
-	passes                                    int // data passes run (each over all chunks)
+	full, resid, hinge, hingeBand, hingeRows, hingeRowsBand, gram, kfac, sampledGram *Exec
+	passes                                                                           int // data passes run (each over all chunks)
 
 	// exact is the float64 residual pass used for certificates and
 	// iterative refinement when the graphs run in a lower precision (nil
@@ -79,8 +79,11 @@ func newEngine(backend compute.Backend, cfg stcnn.Config, gates *tensors.Tensor,
 	e.resid = mk(residualGraph(cfg, e.ms))
 	e.hinge = mk(hingeGraph(cfg, e.ms, false))
 	e.hingeBand = mk(hingeGraph(cfg, e.ms, true))
+	e.hingeRows = mk(hingeRowsGraph(cfg, e.ms, false))
+	e.hingeRowsBand = mk(hingeRowsGraph(cfg, e.ms, true))
 	e.gram = mk(gramGraph(cfg, e.ms))
 	e.kfac = mk(kfacGraph(cfg, e.ms))
+	e.sampledGram = mk(sampledGramGraph(cfg, e.ms))
 	masks := mk(maskGraph(cfg))
 	var exact *Exec
 	if e.dt != dtypes.Float64 {
@@ -213,13 +216,17 @@ func (e *engine) pass(ex *Exec, chunks []chunk, src func(chunk) []any, extra []a
 
 // hinges runs hingeGraph at (w, w'), with the band Grams when band is set.
 func (e *engine) hinges(w, wp []float64, eps float64, band bool) (bw, bwp branch, err error) {
-	tw, twp, inv := e.weights(w), e.weights(wp), e.scalar(1/eps)
-	ex, per := e.hinge, 4
 	if band {
-		ex, per = e.hingeBand, 5
+		return e.hingePass(e.hingeBand, 5, e.weights(w), e.weights(wp), e.scalar(1/eps))
 	}
+	return e.hingePass(e.hinge, 4, e.weights(w), e.weights(wp), e.scalar(1/eps))
+}
+
+// hingePass runs a hinge graph with outputs per branch over all chunks
+// (inputs: the chunk's, then extra) and sums the two branches' outputs.
+func (e *engine) hingePass(ex *Exec, per int, extra ...any) (bw, bwp branch, err error) {
 	for _, ch := range e.chunks {
-		out, err := ex.Exec(append(e.src(ch), tw, twp, inv)...)
+		out, err := ex.Exec(append(e.src(ch), extra...)...)
 		if err != nil {
 			return bw, bwp, fmt.Errorf("certify: hinge pass: %w", err)
 		}
@@ -232,6 +239,62 @@ func (e *engine) hinges(w, wp []float64, eps float64, band bool) (bw, bwp branch
 	}
 	e.passes++
 	return bw, bwp, nil
+}
+
+// hingesOn is hinges on the listed rows only (row c*P + j of w and w',
+// both [C*P*D]); its branches hold those rows in the order listed. The
+// graph is compiled for row counts that are powers of two (at least 8), the
+// last row standing in for the missing ones.
+func (e *engine) hingesOn(rows []int, w, wp []float64, eps float64, band bool) (bw, bwp branch, err error) {
+	k := len(rows)
+	if k == 0 {
+		return bw, bwp, nil
+	}
+	size := 8
+	for size < k {
+		size *= 2
+	}
+	idx := make([]int32, size)
+	ws, wps := make([]float64, size*e.d), make([]float64, size*e.d)
+	for i := range idx {
+		r := rows[min(i, k-1)]
+		idx[i] = int32(r % e.cfg.P)
+		copy(ws[i*e.d:(i+1)*e.d], w[r*e.d:(r+1)*e.d])
+		copy(wps[i*e.d:(i+1)*e.d], wp[r*e.d:(r+1)*e.d])
+	}
+	ex, per := e.hingeRows, 4
+	if band {
+		ex, per = e.hingeRowsBand, 5
+	}
+	bw, bwp, err = e.hingePass(ex, per, tensors.FromFlatDataAndDimensions(idx, size, 1),
+		hostTensor(ws, e.dt, size, e.d), hostTensor(wps, e.dt, size, e.d), e.scalar(1/eps))
+	if err != nil {
+		return bw, bwp, err
+	}
+	bw.truncate(k, e.d)
+	bwp.truncate(k, e.d)
+	return bw, bwp, nil
+}
+
+// truncate keeps the first k rows (rows of d weights).
+func (b *branch) truncate(k, d int) {
+	b.relu, b.rm, b.mm, b.bt = b.relu[:k], b.rm[:k], b.mm[:k], b.bt[:k*d]
+	if b.band != nil {
+		b.band = b.band[:k*d*(d+1)/2]
+	}
+}
+
+// scatter writes the rows of src, which hold the listed rows in order,
+// into b (all rows).
+func (b *branch) scatter(src branch, rows []int, d int) {
+	t := d * (d + 1) / 2
+	for i, r := range rows {
+		b.relu[r], b.rm[r], b.mm[r] = src.relu[i], src.rm[i], src.mm[i]
+		copy(b.bt[r*d:(r+1)*d], src.bt[i*d:(i+1)*d])
+		if b.band != nil && src.band != nil {
+			copy(b.band[r*t:(r+1)*t], src.band[i*t:(i+1)*t])
+		}
+	}
 }
 
 // gramMul returns M^T M d for each direction of ds (each [C*P*D]).
@@ -282,6 +345,28 @@ func (e *engine) kfacFactors(images int) (gq, gy []float64, count float64, pixel
 		pixels += ch.pixels
 	}
 	return gq, gy, count, pixels, nil
+}
+
+// gramSample sums the Gram matrix of M's rows (one output channel) over
+// the first chunks holding at least `images` images (at least one chunk),
+// and returns it with its pixel count.
+func (e *engine) gramSample(images int) (g []float64, pixels int, err error) {
+	for _, ch := range e.chunks {
+		if pixels > 0 && pixels >= images*e.pix {
+			break
+		}
+		out, err := e.sampledGram.Exec(e.src(ch)...)
+		if err != nil {
+			return nil, 0, fmt.Errorf("certify: preconditioner pass: %w", err)
+		}
+		vals, err := stcnn.Float64s(out[0])
+		if err != nil {
+			return nil, 0, err
+		}
+		g = addInto(g, vals)
+		pixels += ch.pixels
+	}
+	return g, pixels, nil
 }
 
 func (b *branch) add(vals [][]float64) {

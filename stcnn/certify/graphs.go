@@ -192,17 +192,22 @@ func residualGraph(cfg stcnn.Config, ms maskSource) func([]*Node) []*Node {
 func hingeGraph(cfg stcnn.Config, ms maskSource, withBand bool) func([]*Node) []*Node {
 	return func(in []*Node) []*Node {
 		y, _, s, k := ms.patterns(cfg, in)
-		w, wp, invEps := in[k], in[k+1], in[k+2]
-		var yy *Node
-		if withBand {
-			yy = outerPatches(y)
-		}
-		var out []*Node
-		for _, branch := range []*Node{w, wp} {
-			out = append(out, hingeParts(y, s, activations(y, s, branch), invEps, yy).nodes()...)
-		}
-		return out
+		return bothHinges(y, s, in[k], in[k+1], in[k+2], withBand)
 	}
+}
+
+// bothHinges is hingeParts of w then of w' (each with the band Gram when
+// withBand), as graph outputs.
+func bothHinges(y, s, w, wp, invEps *Node, withBand bool) []*Node {
+	var yy *Node
+	if withBand {
+		yy = outerPatches(y)
+	}
+	var out []*Node
+	for _, branch := range []*Node{w, wp} {
+		out = append(out, hingeParts(y, s, activations(y, s, branch), invEps, yy).nodes()...)
+	}
+	return out
 }
 
 // gramGraph applies M^T M to k directions at once, d [k, C*P, D] (the
@@ -238,5 +243,37 @@ func kfacGraph(cfg stcnn.Config, ms maskSource) func([]*Node) []*Node {
 		gy := Dot(yn, yn).General([]int{0}, nil, []int{0}, nil)
 		count := ReduceAllSum(ConvertDType(pos, dt))
 		return []*Node{gq, gy, count}
+	}
+}
+
+// sampledGramGraph accumulates the exact Gram matrix of the rows of M for
+// one output channel over a chunk, sum_i (q_i (x) y_i)(q_i (x) y_i)^T as
+// [P*D, P*D] (index j*D + a), for the sampled-Gram preconditioner
+// (precondition.go). Inputs: noisy, (gates | q, s).
+func sampledGramGraph(cfg stcnn.Config, ms maskSource) func([]*Node) []*Node {
+	return func(in []*Node) []*Node {
+		y, q, _, _ := ms.patterns(cfg, in)
+		p, d := q.Shape().Dim(0), y.Shape().Dim(1)
+		rows := Reshape(Mul(ExpandDims(Transpose(q, 0, 1), 2), ExpandDims(y, 1)), -1, p*d) // [I, P*D]
+		return []*Node{Dot(rows, rows).General([]int{0}, nil, []int{0}, nil)}
+	}
+}
+
+// hingeRowsGraph is hingeGraph on k of the C*P rows only, for the late
+// passes of the gate subproblems in which most rows have converged.
+// Inputs: noisy, (gates | q, s), the gate j of each row c*P + j as [k, 1]
+// int32, w, w' [k, D], 1/eps. Outputs: hingeParts of the k rows of w then
+// of w', each with the band Gram when withBand.
+func hingeRowsGraph(cfg stcnn.Config, ms maskSource, withBand bool) func([]*Node) []*Node {
+	return func(in []*Node) []*Node {
+		y := stcnn.Patches(in[0], cfg.M)
+		var s *Node
+		k := 3
+		if ms.cached {
+			s, k = Gather(in[2], in[3]), 4
+		} else {
+			_, s = stcnn.GatePatterns(y, Gather(in[1], in[2]), cfg.Lambda)
+		}
+		return bothHinges(y, s, in[k], in[k+1], in[k+2], withBand)
 	}
 }

@@ -32,9 +32,14 @@ type Options struct {
 	// sign regions (2 P N H W values) between passes instead of
 	// recomputing them in every pass; 0 means 1 GiB, negative never.
 	CacheBytes int64
-	// KFACImages is the number of images the preconditioner's factors are
-	// estimated from (0: 64).
+	// KFACImages is the number of images the Kronecker-factored
+	// preconditioner's factors are estimated from (0: 64).
 	KFACImages int
+	// GramRows sets the sampled-Gram preconditioner (precondition.go): its
+	// sample holds at least GramRows*P*D pixels (whole images). 0 means 4;
+	// negative uses the Kronecker-factored preconditioner (kfac.go)
+	// instead. The sampled Gram is also skipped when P*D exceeds MaxGramSize.
+	GramRows int
 	// Log, when set, receives every certificate as it is computed.
 	Log func(Iter)
 	// Progress, when set, receives one line per pass.
@@ -79,7 +84,7 @@ type Result struct {
 // solver is the state of one Solve call.
 type solver struct {
 	eng   *engine
-	pre   *kfac
+	pre   preconditioner
 	bank  bank
 	opts  Options
 	start time.Time
@@ -318,6 +323,36 @@ func (s *solver) solveTo(d, target []float64, tol float64) ([]float64, *evaluati
 	return d, ev, nil
 }
 
+// MaxGramSize is the largest P*D for which Solve forms the sampled-Gram
+// preconditioner; beyond it the Kronecker-factored one is used.
+const MaxGramSize = 6000
+
+// preconditioner builds the preconditioner the options ask for.
+func (s *solver) preconditioner() (preconditioner, error) {
+	e := s.eng
+	size := e.cfg.P * e.d
+	if rows := s.opts.GramRows; rows >= 0 && size <= MaxGramSize {
+		if rows == 0 {
+			rows = 4
+		}
+		images := (rows*size + e.pix - 1) / e.pix
+		g, pixels, err := e.gramSample(images)
+		if err != nil {
+			return nil, err
+		}
+		s.logf("pre", "sampled Gram of %d pixels, %d x %d", pixels, size, size)
+		// H = (2/N) M^T M ~ (2/N) (all pixels / sampled pixels) G_S.
+		return newGramCholesky(g, size, e.cfg.Outputs(), 2/float64(e.n)*float64(e.n*e.pix)/float64(pixels))
+	}
+	gq, gy, count, subPix, err := e.kfacFactors(s.opts.KFACImages)
+	if err != nil {
+		return nil, err
+	}
+	// H = (2/N) M^T M ~ (2/N) (all pixels / sampled pixels) G_q (x) (G_y / count).
+	scale := 2 / float64(e.n) * float64(e.n*e.pix) / float64(subPix) / math.Max(count, 1)
+	return newKFAC(gq, gy, e.cfg.P, e.d, e.cfg.Outputs(), scale)
+}
+
 // run is the method of the package documentation.
 func (s *solver) run(gates, w, wp []float64) error {
 	e := s.eng
@@ -332,14 +367,8 @@ func (s *solver) run(gates, w, wp []float64) error {
 	}
 	s.record("start")
 
-	// Preconditioner.
-	gq, gy, count, subPix, err := e.kfacFactors(s.opts.KFACImages)
-	if err != nil {
-		return err
-	}
-	// H = (2/N) M^T M ~ (2/N) (all pixels / sampled pixels) G_q (x) (G_y / count).
-	scale := 2 / float64(e.n) * float64(e.n*e.pix) / float64(subPix) / math.Max(count, 1)
-	if s.pre, err = newKFAC(gq, gy, e.cfg.P, e.d, e.cfg.Outputs(), scale); err != nil {
+	var err error
+	if s.pre, err = s.preconditioner(); err != nil {
 		return err
 	}
 

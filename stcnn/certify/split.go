@@ -77,14 +77,35 @@ func (s *solver) split(d, w []float64, gtol float64, maxPasses int) (*splitResul
 	eps := math.Min(s.epsStart, 10*s.lastEps)
 	fresh := true // the next pass evaluates the current point (no step)
 	stageTol, stagePasses, final := gtol, 0, false
+	var hw, hp branch
+	var moving []int
 	for res.passes < maxPasses && !s.stop() {
 		for i := range wp {
 			wp[i] = trial[i] + d[i]
 		}
 		withBand := true
-		hw, hp, err := e.hinges(trial, wp, eps, withBand)
-		if err != nil {
-			return nil, err
+		// Late in a stage most rows have converged and keep their point:
+		// only the moving rows are evaluated, and the others keep the
+		// values of their last pass (the same point, or a rejected trial
+		// whose multipliers are as feasible as any).
+		moving = moving[:0]
+		for j := range st {
+			if !fresh && !st[j].done {
+				moving = append(moving, j)
+			}
+		}
+		if fresh || len(moving) > rows/4 {
+			var err error
+			if hw, hp, err = e.hinges(trial, wp, eps, withBand); err != nil {
+				return nil, err
+			}
+		} else {
+			sw, sp, err := e.hingesOn(moving, trial, wp, eps, withBand)
+			if err != nil {
+				return nil, err
+			}
+			hw.scatter(sw, moving, dd)
+			hp.scatter(sp, moving, dd)
 		}
 		res.passes++
 		stagePasses++
