@@ -3,17 +3,10 @@ package convex
 import (
 	"bytes"
 	"strings"
-	"sync"
 	"testing"
 
-	gb "github.com/convexst/stcnn/gomlx_backend"
-	"github.com/gomlx/compute"
+	"github.com/convexst/stcnn/internal/testutil"
 )
-
-var testBackend = sync.OnceValues(func() (compute.Backend, error) {
-	b, _, err := gb.Default()
-	return b, err
-})
 
 // TestTinyClaims runs every experiment at the tiny scale and checks the
 // claim-level properties: every certified bound lies below its objective;
@@ -23,10 +16,7 @@ var testBackend = sync.OnceValues(func() (compute.Backend, error) {
 // worse than eq. 47's rebuild; the warm start begins at the refitted
 // primal; and the Markdown holds every table.
 func TestTinyClaims(t *testing.T) {
-	backend, err := testBackend()
-	if err != nil {
-		t.Fatal(err)
-	}
+	backend := testutil.Backend(t)
 	s, err := SettingsFor("tiny")
 	if err != nil {
 		t.Fatal(err)
