@@ -105,6 +105,8 @@ type smallCase struct {
 	solverTol     float64
 	maxIterations int
 	gramRows      int // certify.Options.GramRows
+	// mayStall skips the convergence check (every other check stays).
+	mayStall bool
 }
 
 func smallCases(tb testing.TB) []smallCase {
@@ -135,6 +137,9 @@ func smallCases(tb testing.TB) []smallCase {
 		// 7.5e-4 (the stall of the package documentation's Limitation,
 		// which the preconditioner does not cause but changes the path to).
 		{name: "mnist-4x4-float32-kfac", cfg: mnist(1e-3, 1e-1, "float32"), noisy: crops, clean: cropsClean, objectiveTol: 1e-4, solverTol: 3e-4, gramRows: -1},
+		// The same with the default (sampled-Gram) preconditioner: the bound
+		// must stay valid and the objective right, but it may stall.
+		{name: "mnist-4x4-float32", cfg: mnist(1e-3, 1e-1, "float32"), noisy: crops, clean: cropsClean, objectiveTol: 1e-4, solverTol: 3e-4, mayStall: true},
 	}
 }
 
@@ -197,7 +202,7 @@ func TestMatchesDenseReference(t *testing.T) {
 					}
 				}
 			}
-			if !res.Converged {
+			if !res.Converged && !tc.mayStall {
 				t.Errorf("certified gap %.3g did not reach the tolerance %g", res.RelGap, tc.solverTol)
 			}
 			// The weights written to the store have the reported objective

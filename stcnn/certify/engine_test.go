@@ -51,17 +51,31 @@ func TestHingesOnMatchesFull(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// Rows of the first channel and, with three channels, rows
+			// P and P+1 of the second (gates 0 and 1, not P and P+1).
 			rows := []int{e.rows - 1, 1, 2}
+			if e.rows > e.cfg.P+1 {
+				rows = append(rows, e.cfg.P, e.cfg.P+1)
+			}
 			sub, subP, err := e.hingesOn(rows, w, wp, 0.3, true)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := branch{relu: make([]float64, e.rows), rm: make([]float64, e.rows), mm: make([]float64, e.rows),
-				bt: make([]float64, e.rows*e.d), band: make([]float64, len(full.band))}
-			gotP := branch{relu: make([]float64, e.rows), rm: make([]float64, e.rows), mm: make([]float64, e.rows),
-				bt: make([]float64, e.rows*e.d), band: make([]float64, len(full.band))}
+			const unset = -7.0
+			filled := func(n int) []float64 {
+				v := make([]float64, n)
+				for i := range v {
+					v[i] = unset
+				}
+				return v
+			}
+			got := branch{relu: filled(e.rows), rm: filled(e.rows), mm: filled(e.rows), bt: filled(e.rows * e.d), band: filled(len(full.band))}
+			gotP := branch{relu: filled(e.rows), rm: filled(e.rows), mm: filled(e.rows), bt: filled(e.rows * e.d), band: filled(len(full.band))}
 			got.scatter(sub, rows, e.d)
 			gotP.scatter(subP, rows, e.d)
+			if got.relu[0] != unset || got.bt[0] != unset {
+				t.Fatalf("%d channels: scatter wrote row 0, which was not listed", channels)
+			}
 			tri := e.d * (e.d + 1) / 2
 			for _, pair := range []struct{ want, got branch }{{full, got}, {fullP, gotP}} {
 				for _, r := range rows {

@@ -18,8 +18,9 @@ type preconditioner interface {
 // applied through its Cholesky factor. Output channels share M, so every
 // channel uses the same factor.
 //
-// A uniform row sample of a tall matrix with |S| a few times its P*D
-// columns keeps the eigenvalues of G_S^{-1} M^T M within a small factor of
+// The sample is the pixels of the first images (the data sets are random
+// subsets, so these are a random sample of images). A random row sample
+// of a tall matrix with |S| a few times its P*D columns keeps the eigenvalues of G_S^{-1} M^T M within a small factor of
 // each other when no row dominates (the sketch-and-precondition idea of
 // Blendenpik and LSRN), whereas the Kronecker approximation of kfac.go
 // leaves a condition number of about 1e3. Forming G_S costs |S| (P D)^2
@@ -66,10 +67,14 @@ func (k *gramCholesky) apply(dst, g []float64) {
 	for c := 0; c < k.ch; c++ {
 		copy(k.b.RawVector().Data, g[c*k.size:(c+1)*k.size])
 		if err := k.chol.SolveVecTo(k.x, k.b); err != nil {
-			// A factor that was computed cannot fail to solve; fall
-			// back to the identity rather than leave dst stale.
-			copy(dst[c*k.size:(c+1)*k.size], g[c*k.size:(c+1)*k.size])
-			continue
+			// gonum reports an ill-conditioned factor as mat.Condition
+			// after writing the solution, which still preconditions; any
+			// other error leaves the identity rather than a stale dst.
+			var cond mat.Condition
+			if !errors.As(err, &cond) {
+				copy(dst[c*k.size:(c+1)*k.size], g[c*k.size:(c+1)*k.size])
+				continue
+			}
 		}
 		out := dst[c*k.size : (c+1)*k.size]
 		for i, v := range k.x.RawVector().Data {
