@@ -27,8 +27,8 @@ type engine struct {
 	chunks []chunk
 	ms     maskSource
 
-	full, resid, hinge, hingeBand, hingeRows, hingeRowsBand, gram, kfac, sampledGram *Exec
-	passes                                                                           int // data passes run (each over all chunks)
+	full, resid, hinge, hingeRows, gram, kfac, sampledGram *Exec
+	passes                                                 int // data passes run (each over all chunks)
 
 	// exact is the float64 residual pass used for certificates and
 	// iterative refinement when the graphs run in a lower precision (nil
@@ -77,10 +77,8 @@ func newEngine(backend compute.Backend, cfg stcnn.Config, gates *tensors.Tensor,
 	}
 	e.full = mk(fullGraph(cfg, e.ms))
 	e.resid = mk(residualGraph(cfg, e.ms))
-	e.hinge = mk(hingeGraph(cfg, e.ms, false))
-	e.hingeBand = mk(hingeGraph(cfg, e.ms, true))
-	e.hingeRows = mk(hingeRowsGraph(cfg, e.ms, false))
-	e.hingeRowsBand = mk(hingeRowsGraph(cfg, e.ms, true))
+	e.hinge = mk(hingeGraph(cfg, e.ms))
+	e.hingeRows = mk(hingeRowsGraph(cfg, e.ms))
 	e.gram = mk(gramGraph(cfg, e.ms))
 	e.kfac = mk(kfacGraph(cfg, e.ms))
 	e.sampledGram = mk(sampledGramGraph(cfg, e.ms))
@@ -150,7 +148,7 @@ func (e *engine) scalar(v float64) *tensors.Tensor {
 type branch struct {
 	relu, rm, mm []float64 // per row [C*P]
 	bt           []float64 // B^T m [C*P*D]
-	band         []float64 // band Grams, upper triangles [C*P*D(D+1)/2] (nil unless asked for)
+	band         []float64 // band Grams, upper triangles [C*P*D(D+1)/2] (nil from the full pass)
 }
 
 // evaluation is the outcome of a full pass at (w, w').
@@ -214,17 +212,15 @@ func (e *engine) pass(ex *Exec, chunks []chunk, src func(chunk) []any, extra []a
 	return ev, nil
 }
 
-// hinges runs hingeGraph at (w, w'), with the band Grams when band is set.
-func (e *engine) hinges(w, wp []float64, eps float64, band bool) (bw, bwp branch, err error) {
-	if band {
-		return e.hingePass(e.hingeBand, 5, e.weights(w), e.weights(wp), e.scalar(1/eps))
-	}
-	return e.hingePass(e.hinge, 4, e.weights(w), e.weights(wp), e.scalar(1/eps))
+// hinges runs hingeGraph at (w, w').
+func (e *engine) hinges(w, wp []float64, eps float64) (bw, bwp branch, err error) {
+	return e.hingePass(e.hinge, e.weights(w), e.weights(wp), e.scalar(1/eps))
 }
 
-// hingePass runs a hinge graph with outputs per branch over all chunks
-// (inputs: the chunk's, then extra) and sums the two branches' outputs.
-func (e *engine) hingePass(ex *Exec, per int, extra ...any) (bw, bwp branch, err error) {
+// hingePass runs a hinge graph over all chunks (inputs: the chunk's, then
+// extra) and sums the two branches' outputs (hingeParts' five each).
+func (e *engine) hingePass(ex *Exec, extra ...any) (bw, bwp branch, err error) {
+	const per = 5
 	for _, ch := range e.chunks {
 		out, err := ex.Exec(append(e.src(ch), extra...)...)
 		if err != nil {
@@ -245,7 +241,7 @@ func (e *engine) hingePass(ex *Exec, per int, extra ...any) (bw, bwp branch, err
 // both [C*P*D]); its branches hold those rows in the order listed. The
 // graph is compiled for row counts that are powers of two (at least 8), the
 // last row standing in for the missing ones.
-func (e *engine) hingesOn(rows []int, w, wp []float64, eps float64, band bool) (bw, bwp branch, err error) {
+func (e *engine) hingesOn(rows []int, w, wp []float64, eps float64) (bw, bwp branch, err error) {
 	k := len(rows)
 	if k == 0 {
 		return bw, bwp, nil
@@ -262,11 +258,7 @@ func (e *engine) hingesOn(rows []int, w, wp []float64, eps float64, band bool) (
 		copy(ws[i*e.d:(i+1)*e.d], w[r*e.d:(r+1)*e.d])
 		copy(wps[i*e.d:(i+1)*e.d], wp[r*e.d:(r+1)*e.d])
 	}
-	ex, per := e.hingeRows, 4
-	if band {
-		ex, per = e.hingeRowsBand, 5
-	}
-	bw, bwp, err = e.hingePass(ex, per, tensors.FromFlatDataAndDimensions(idx, size, 1),
+	bw, bwp, err = e.hingePass(e.hingeRows, tensors.FromFlatDataAndDimensions(idx, size, 1),
 		hostTensor(ws, e.dt, size, e.d), hostTensor(wps, e.dt, size, e.d), e.scalar(1/eps))
 	if err != nil {
 		return bw, bwp, err
@@ -325,48 +317,52 @@ func (e *engine) gramMul(ds ...[]float64) ([][]float64, error) {
 	return res, nil
 }
 
-// kfacFactors sums the Kronecker factors over the first chunks holding at
-// least `images` images (at least one chunk), and returns their pixel count.
-func (e *engine) kfacFactors(images int) (gq, gy []float64, count float64, pixels int, err error) {
+// samplePass runs ex (inputs: the chunk's) over the first chunks holding
+// at least `images` images (at least one chunk) and returns its outputs
+// summed over them, with their pixel count: the preconditioners are built
+// from a sample of the data, not from all of it.
+func (e *engine) samplePass(ex *Exec, images int) (sums [][]float64, pixels int, err error) {
 	for _, ch := range e.chunks {
 		if pixels > 0 && pixels >= images*e.pix {
 			break
 		}
-		out, err := e.kfac.Exec(e.src(ch)...)
-		if err != nil {
-			return nil, nil, 0, 0, fmt.Errorf("certify: preconditioner pass: %w", err)
-		}
-		vals, err := hostFloats(out)
-		if err != nil {
-			return nil, nil, 0, 0, err
-		}
-		gq, gy = addInto(gq, vals[0]), addInto(gy, vals[1])
-		count += vals[2][0]
-		pixels += ch.pixels
-	}
-	return gq, gy, count, pixels, nil
-}
-
-// gramSample sums the Gram matrix of M's rows (one output channel) over
-// the first chunks holding at least `images` images (at least one chunk),
-// and returns it with its pixel count.
-func (e *engine) gramSample(images int) (g []float64, pixels int, err error) {
-	for _, ch := range e.chunks {
-		if pixels > 0 && pixels >= images*e.pix {
-			break
-		}
-		out, err := e.sampledGram.Exec(e.src(ch)...)
+		out, err := ex.Exec(e.src(ch)...)
 		if err != nil {
 			return nil, 0, fmt.Errorf("certify: preconditioner pass: %w", err)
 		}
-		vals, err := stcnn.Float64s(out[0])
+		vals, err := hostFloats(out)
 		if err != nil {
 			return nil, 0, err
 		}
-		g = addInto(g, vals)
+		if sums == nil {
+			sums = make([][]float64, len(vals))
+		}
+		for i, v := range vals {
+			sums[i] = addInto(sums[i], v)
+		}
 		pixels += ch.pixels
 	}
-	return g, pixels, nil
+	return sums, pixels, nil
+}
+
+// kfacFactors sums the Kronecker factors of kfacGraph over a sample of at
+// least `images` images (samplePass).
+func (e *engine) kfacFactors(images int) (gq, gy []float64, count float64, pixels int, err error) {
+	sums, pixels, err := e.samplePass(e.kfac, images)
+	if err != nil {
+		return nil, nil, 0, 0, err
+	}
+	return sums[0], sums[1], sums[2][0], pixels, nil
+}
+
+// gramSample sums the Gram matrix of M's rows (one output channel) over a
+// sample of at least `images` images (samplePass).
+func (e *engine) gramSample(images int) (g []float64, pixels int, err error) {
+	sums, pixels, err := e.samplePass(e.sampledGram, images)
+	if err != nil {
+		return nil, 0, err
+	}
+	return sums[0], pixels, nil
 }
 
 func (b *branch) add(vals [][]float64) {

@@ -47,7 +47,7 @@ func TestHingesOnMatchesFull(t *testing.T) {
 		for _, cached := range []bool{false, true} {
 			e := testEngine(t, rng, channels, cached)
 			w, wp := randVec(rng, e.rows*e.d, 1), randVec(rng, e.rows*e.d, 1)
-			full, fullP, err := e.hinges(w, wp, 0.3, true)
+			full, fullP, err := e.hinges(w, wp, 0.3)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -57,7 +57,7 @@ func TestHingesOnMatchesFull(t *testing.T) {
 			if e.rows > e.cfg.P+1 {
 				rows = append(rows, e.cfg.P, e.cfg.P+1)
 			}
-			sub, subP, err := e.hingesOn(rows, w, wp, 0.3, true)
+			sub, subP, err := e.hingesOn(rows, w, wp, 0.3)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -108,8 +108,8 @@ type hingeOut struct {
 // sum_i huber_eps(r_i) = rm - (eps/2) mm, and the gap the multiplier m
 // leaves, sum_i (r_i + m_i t_i) = relu - rm (zero outside the band
 // -eps < t < 0). m is the multiplier of the smoothed hinge: it lies in
-// [0, 1], so (rho/N) m is a feasible multiplier of the exact hinge. With
-// withBand it also returns the band Gram sum_{0 < r_i < eps} y_i y_i^T per
+// [0, 1], so (rho/N) m is a feasible multiplier of the exact hinge. Given
+// yy (outerPatches) it also returns the band Gram sum_{0 < r_i < eps} y_i y_i^T per
 // row, its upper triangle as [C*P, D(D+1)/2] (the Huber Hessian up to the
 // factor 1/eps).
 func hingeParts(y, s, t, invEps *Node, yy *Node) hingeOut {
@@ -188,21 +188,18 @@ func residualGraph(cfg stcnn.Config, ms maskSource) func([]*Node) []*Node {
 
 // hingeGraph is the hinge half of fullGraph (no data term), for the gate
 // subproblems. Inputs: noisy, (gates | q, s), w, w', 1/eps. Outputs:
-// hingeParts of w then of w', each with the band Gram when withBand.
-func hingeGraph(cfg stcnn.Config, ms maskSource, withBand bool) func([]*Node) []*Node {
+// hingeParts of w then of w', each with its band Gram.
+func hingeGraph(cfg stcnn.Config, ms maskSource) func([]*Node) []*Node {
 	return func(in []*Node) []*Node {
 		y, _, s, k := ms.patterns(cfg, in)
-		return bothHinges(y, s, in[k], in[k+1], in[k+2], withBand)
+		return bothHinges(y, s, in[k], in[k+1], in[k+2])
 	}
 }
 
-// bothHinges is hingeParts of w then of w' (each with the band Gram when
-// withBand), as graph outputs.
-func bothHinges(y, s, w, wp, invEps *Node, withBand bool) []*Node {
-	var yy *Node
-	if withBand {
-		yy = outerPatches(y)
-	}
+// bothHinges is hingeParts of w then of w' (each with its band Gram), as
+// graph outputs.
+func bothHinges(y, s, w, wp, invEps *Node) []*Node {
+	yy := outerPatches(y)
 	var out []*Node
 	for _, branch := range []*Node{w, wp} {
 		out = append(out, hingeParts(y, s, activations(y, s, branch), invEps, yy).nodes()...)
@@ -263,8 +260,8 @@ func sampledGramGraph(cfg stcnn.Config, ms maskSource) func([]*Node) []*Node {
 // passes of the gate subproblems in which most rows have converged.
 // Inputs: noisy, (gates | q, s), the gate j of each row c*P + j as [k, 1]
 // int32, w, w' [k, D], 1/eps. Outputs: hingeParts of the k rows of w then
-// of w', each with the band Gram when withBand.
-func hingeRowsGraph(cfg stcnn.Config, ms maskSource, withBand bool) func([]*Node) []*Node {
+// of w', each with its band Gram.
+func hingeRowsGraph(cfg stcnn.Config, ms maskSource) func([]*Node) []*Node {
 	return func(in []*Node) []*Node {
 		y := stcnn.Patches(in[0], cfg.M)
 		var s *Node
@@ -274,6 +271,6 @@ func hingeRowsGraph(cfg stcnn.Config, ms maskSource, withBand bool) func([]*Node
 		} else {
 			_, s = stcnn.GatePatterns(y, Gather(in[1], in[2]), cfg.Lambda)
 		}
-		return bothHinges(y, s, in[k], in[k+1], in[k+2], withBand)
+		return bothHinges(y, s, in[k], in[k+1], in[k+2])
 	}
 }

@@ -83,7 +83,6 @@ func (s *solver) split(d, w []float64, gtol float64, maxPasses int) (*splitResul
 		for i := range wp {
 			wp[i] = trial[i] + d[i]
 		}
-		withBand := true
 		// Late in a stage most rows have converged and keep their point:
 		// only the moving rows are evaluated, and the others keep the
 		// values of their last pass (the same point, or a rejected trial
@@ -96,11 +95,11 @@ func (s *solver) split(d, w []float64, gtol float64, maxPasses int) (*splitResul
 		}
 		if fresh || len(moving) > rows/4 {
 			var err error
-			if hw, hp, err = e.hinges(trial, wp, eps, withBand); err != nil {
+			if hw, hp, err = e.hinges(trial, wp, eps); err != nil {
 				return nil, err
 			}
 		} else {
-			sw, sp, err := e.hingesOn(moving, trial, wp, eps, withBand)
+			sw, sp, err := e.hingesOn(moving, trial, wp, eps)
 			if err != nil {
 				return nil, err
 			}
@@ -125,15 +124,11 @@ func (s *solver) split(d, w []float64, gtol float64, maxPasses int) (*splitResul
 				continue
 			}
 			lo, hi := j*dd, (j+1)*dd
-			f, g, h := s.rowModel(trial[lo:hi], wp[lo:hi], hw, hp, j, eps, withBand)
+			f, g, h := s.rowModel(trial[lo:hi], wp[lo:hi], hw, hp, j, eps)
 			accept := fresh || f < r.f-1e-4*r.pred ||
 				(r.pred <= noise*math.Abs(r.f) && norm(g) < norm(r.g))
 			if accept {
-				if withBand {
-					copy(r.h, h)
-				} else {
-					bfgsUpdate(r.h, trial[lo:hi], w[lo:hi], g, r.g)
-				}
+				copy(r.h, h)
 				copy(w[lo:hi], trial[lo:hi])
 				r.f = f
 				copy(r.g, g)
@@ -318,37 +313,6 @@ func projectLens(v, bw, bp []float64, r float64) {
 	}
 }
 
-// bfgsUpdate applies the BFGS update of a Hessian approximation h for the
-// step x - x0 and gradient change g - g0 (skipped without positive curvature).
-func bfgsUpdate(h, x, x0, g, g0 []float64) {
-	n := len(x)
-	sv := make([]float64, n)
-	yv := make([]float64, n)
-	for i := range sv {
-		sv[i] = x[i] - x0[i]
-		yv[i] = g[i] - g0[i]
-	}
-	ys := dot(yv, sv)
-	if !(ys > 1e-12*norm(yv)*norm(sv)) {
-		return
-	}
-	hs := make([]float64, n)
-	for a := 0; a < n; a++ {
-		for b := 0; b < n; b++ {
-			hs[a] += h[a*n+b] * sv[b]
-		}
-	}
-	shs := dot(sv, hs)
-	if !(shs > 0) {
-		return
-	}
-	for a := 0; a < n; a++ {
-		for b := 0; b < n; b++ {
-			h[a*n+b] += yv[a]*yv[b]/ys - hs[a]*hs[b]/shs
-		}
-	}
-}
-
 func trace(h []float64, n int) float64 {
 	t := 0.0
 	for i := 0; i < n; i++ {
@@ -387,7 +351,7 @@ func (s *solver) beta2Unit(v []float64) []float64 {
 
 // rowModel returns the smoothed row objective, its gradient and Hessian at
 // (w, wp) from the hinge pass.
-func (s *solver) rowModel(w, wp []float64, hw, hp branch, j int, eps float64, withHessian bool) (f float64, g, h []float64) {
+func (s *solver) rowModel(w, wp []float64, hw, hp branch, j int, eps float64) (f float64, g, h []float64) {
 	e := s.eng
 	dd := e.d
 	b2, c := e.beta2, e.c
@@ -412,17 +376,15 @@ func (s *solver) rowModel(w, wp []float64, hw, hp branch, j int, eps float64, wi
 		for a := 0; a < dd; a++ {
 			g[a] -= c * br.bt[j*dd+a]
 		}
-		if withHessian {
-			tri := dd * (dd + 1) / 2
-			k := j * tri
-			for a := 0; a < dd; a++ {
-				for b := a; b < dd; b++ {
-					x := c / eps * br.band[k]
-					k++
-					h[a*dd+b] += x
-					if b != a {
-						h[b*dd+a] += x
-					}
+		tri := dd * (dd + 1) / 2
+		k := j * tri
+		for a := 0; a < dd; a++ {
+			for b := a; b < dd; b++ {
+				x := c / eps * br.band[k]
+				k++
+				h[a*dd+b] += x
+				if b != a {
+					h[b*dd+a] += x
 				}
 			}
 		}
