@@ -19,7 +19,7 @@ import (
 // files, CSV, manifest; no checkpoints), committed because those runs take
 // hours.
 //
-//go:embed paper/README.md paper/primal_sweep.csv paper/*/manifest.json
+//go:embed paper/README.md paper/primal_sweep*.csv paper/*/manifest.json
 var paperFiles embed.FS
 
 // PaperRunsDir is the committed archive of finished paper-scale runs
@@ -75,6 +75,10 @@ type paperTable struct {
 	// name of its relative gap on set "train" or "test".
 	GapFigure string
 	GapKey    func(sigma float64, set string) string
+	// Sweep is the table of scripts/paper_primal_sweep.sh for this data
+	// set (the primal at the paper's sizes under settings the paper leaves
+	// open; "" for none), and SweepSizes what those runs share.
+	Sweep, SweepSizes string
 }
 
 var paperTables = []paperTable{
@@ -83,17 +87,20 @@ var paperTables = []paperTable{
 		0.50: {mnistPaperTable1[0.50][0], mnistPaperTable1[0.50][2], mnistPaperTable1[0.50][4], mnistPaperTable1[0.50][6]},
 		0.75: {mnistPaperTable1[0.75][0], mnistPaperTable1[0.75][2], mnistPaperTable1[0.75][4], mnistPaperTable1[0.75][6]},
 	}, Key: func(s float64, set string) string { return fmt.Sprintf("sigma%.2f_%s_psnr", s, set) },
-		GapFigure: "11", GapKey: func(s float64, set string) string { return fmt.Sprintf("sigma%.2f_%s_gap_relative", s, set) }},
+		GapFigure: "11", GapKey: func(s float64, set string) string { return fmt.Sprintf("sigma%.2f_%s_gap_relative", s, set) },
+		Sweep: PrimalSweepFile, SweepSizes: "600 / 10000 images, K = 512, Adam, batch 50"},
 	{ID: "table2", Title: "Table II (CIFAR-10)", Paper: cifarPaperTable2,
 		Key:       func(s float64, set string) string { return fmt.Sprintf("sigma%g_%s_psnr", s, set) },
-		GapFigure: "16", GapKey: func(s float64, set string) string { return fmt.Sprintf("sigma%g_rebuilt_%s_gap_relative", s, set) }},
+		GapFigure: "16", GapKey: func(s float64, set string) string { return fmt.Sprintf("sigma%g_rebuilt_%s_gap_relative", s, set) },
+		Sweep: PrimalSweepCIFAR10File, SweepSizes: "3000 / 400 images, K = 512, Adam lr 1e-2, batch 50; lambda 0.1 is the table's primal above"},
 }
 
 // PaperSection is the report's section on the paper-scale runs committed
 // in fsys (paperFiles for the report): for Tables I and II the paper's test
 // PSNR, ours at the paper scale (the manifests) and ours at this report's
 // scale (outcomes) side by side, with the eq. 47 gap at the paper scale
-// (Fig. 11 for Table I, Fig. 16 for Table II); the primal sweep that shows where Table I's PSNR lies; then
+// (Fig. 11 for Table I, Fig. 16 for Table II), each followed by its primal
+// sweep, which shows where the table's PSNR lies; then
 // every committed paper-scale figure with its summary, agreement, time and
 // commit. Figures not committed are named as not run.
 func PaperSection(fsys fs.FS, outcomes []Outcome) (string, error) {
@@ -101,14 +108,16 @@ func PaperSection(fsys fs.FS, outcomes []Outcome) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sweep, err := primalSweepSection(fsys)
-	if err != nil {
-		return "", err
+	sweeps := make([]string, len(paperTables))
+	for i, t := range paperTables {
+		if sweeps[i], err = t.primalSweepSection(fsys); err != nil {
+			return "", err
+		}
 	}
 	var b strings.Builder
 	b.WriteString(PaperSectionHeading + "\n\n")
 	if len(manifests) == 0 {
-		b.WriteString("No figure has been run at the paper scale yet.\n" + sweep)
+		b.WriteString("No figure has been run at the paper scale yet.\n" + strings.Join(sweeps, ""))
 		return b.String(), nil
 	}
 	current := map[string]*Result{}
@@ -119,10 +128,10 @@ func PaperSection(fsys fs.FS, outcomes []Outcome) (string, error) {
 	}
 	b.WriteString("Written by `reproduce -scale paper` and committed (figure files, CSV, manifests; the command, machine and time are in " +
 		"`reproductions/paper/README.md` and each manifest); copied here, not run by this report. Test PSNR in dB, primal / dual.\n")
-	for _, t := range paperTables {
+	for i, t := range paperTables {
 		m, ok := manifests[t.ID]
 		if !ok || m.Result == nil {
-			fmt.Fprintf(&b, "\n%s: not run at the paper scale yet.\n", t.Title)
+			fmt.Fprintf(&b, "\n%s: not run at the paper scale yet.\n%s", t.Title, sweeps[i])
 			continue
 		}
 		quick := current[t.ID]
@@ -142,8 +151,8 @@ func PaperSection(fsys fs.FS, outcomes []Outcome) (string, error) {
 			fmt.Fprintf(&b, "| %.2f | %.2f / %.2f | %s | %s | %s |\n", s, p[1], p[3],
 				psnrPair(m.Result.Metrics, t.Key, s), psnrPair(metricsOf(quick), t.Key, s), t.gap(manifests, s))
 		}
+		b.WriteString(sweeps[i])
 	}
-	b.WriteString(sweep)
 	ids := make([]string, 0, len(manifests))
 	for id := range manifests {
 		ids = append(ids, id)
@@ -161,14 +170,21 @@ func PaperSection(fsys fs.FS, outcomes []Outcome) (string, error) {
 	return b.String(), nil
 }
 
-// PrimalSweepFile is the table of scripts/paper_primal_sweep.sh: the primal
-// at the paper's sizes under the settings the paper leaves open.
-const PrimalSweepFile = "paper/primal_sweep.csv"
+// PrimalSweepFile and PrimalSweepCIFAR10File are the tables of
+// scripts/paper_primal_sweep.sh (SWEEP_DATASET mnist and cifar10): the
+// primal at the paper's sizes under the settings the paper leaves open.
+const (
+	PrimalSweepFile        = "paper/primal_sweep.csv"
+	PrimalSweepCIFAR10File = "paper/primal_sweep_cifar10.csv"
+)
 
-// primalSweepSection renders the primal sweep (file in fsys, absent: "")
-// with the paper's Table I test PSNR of the primal at each row's sigma.
-func primalSweepSection(fsys fs.FS) (string, error) {
-	raw, err := fs.ReadFile(fsys, PrimalSweepFile)
+// primalSweepSection renders the table's primal sweep (t.Sweep in fsys;
+// absent: "") with the paper's test PSNR of the primal at each row's sigma.
+func (t paperTable) primalSweepSection(fsys fs.FS) (string, error) {
+	if t.Sweep == "" {
+		return "", nil
+	}
+	raw, err := fs.ReadFile(fsys, t.Sweep)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", nil
@@ -177,31 +193,31 @@ func primalSweepSection(fsys fs.FS) (string, error) {
 	}
 	rows, err := csv.NewReader(strings.NewReader(string(raw))).ReadAll()
 	if err != nil {
-		return "", fmt.Errorf("reproductions: %s: %w", PrimalSweepFile, err)
+		return "", fmt.Errorf("reproductions: %s: %w", t.Sweep, err)
 	}
 	want := []string{"setting", "sigma", "m", "lambda", "lr", "epochs", "clipped", "train_psnr", "test_psnr", "seconds"}
 	if len(rows) < 2 || strings.Join(rows[0], ",") != strings.Join(want, ",") {
-		return "", fmt.Errorf("reproductions: %s: want the header %s and at least one row", PrimalSweepFile, strings.Join(want, ","))
+		return "", fmt.Errorf("reproductions: %s: want the header %s and at least one row", t.Sweep, strings.Join(want, ","))
 	}
 	var b strings.Builder
-	b.WriteString("\nWhere Table I's PSNR lies: the primal at the paper's sizes (600 / 10000 images, K = 512, Adam, batch 50) " +
-		"with one setting the paper leaves open changed at a time (`scripts/paper_primal_sweep.sh`, table `reproductions/" + PrimalSweepFile + "`):\n\n")
+	fmt.Fprintf(&b, "\nWhere the PSNR of %s lies: the primal at the paper's sizes (%s) "+
+		"with one setting the paper leaves open changed at a time (`scripts/paper_primal_sweep.sh`, table `reproductions/%s`):\n\n", t.Title, t.SweepSizes, t.Sweep)
 	b.WriteString("| setting | sigma | filter | lambda | lr | epochs | noisy images | test PSNR (dB) | paper's primal test PSNR | difference (dB) |\n" +
 		"| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for i, r := range rows[1:] {
 		if len(r) != len(want) {
-			return "", fmt.Errorf("reproductions: %s: row %d has %d fields, want %d", PrimalSweepFile, i+2, len(r), len(want))
+			return "", fmt.Errorf("reproductions: %s: row %d has %d fields, want %d", t.Sweep, i+2, len(r), len(want))
 		}
 		sigma, err1 := strconv.ParseFloat(r[1], 64)
 		clipped, err2 := strconv.ParseBool(r[6])
 		psnr, err3 := strconv.ParseFloat(r[8], 64)
 		if err := errors.Join(err1, err2, err3); err != nil {
-			return "", fmt.Errorf("reproductions: %s: row %d: %w", PrimalSweepFile, i+2, err)
+			return "", fmt.Errorf("reproductions: %s: row %d: %w", t.Sweep, i+2, err)
 		}
-		paper, ok := mnistPaperTable1[sigma]
+		paper, ok := t.Paper[sigma]
 		paperCell, diff := "n/a", "n/a"
 		if ok {
-			paperCell, diff = fmt.Sprintf("%.2f", paper[2]), fmt.Sprintf("%+.2f", psnr-paper[2])
+			paperCell, diff = fmt.Sprintf("%.2f", paper[1]), fmt.Sprintf("%+.2f", psnr-paper[1])
 		}
 		noisy := "not clipped"
 		if clipped {

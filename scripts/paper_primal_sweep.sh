@@ -11,7 +11,10 @@
 # the table to the file given as the first argument (default
 # reproductions/paper/primal_sweep.csv); the runs go to $SWEEP_OUT (default
 # a temporary folder). SWEEP_ONLY=REGEX runs only the settings whose names
-# match and keeps the other rows of an existing table. The primal is cheap
+# match and keeps the other rows of an existing table. A setting whose run
+# finished in $SWEEP_OUT (its NAME.seconds written) is read back, not
+# trained again, so a sweep stopped part-way goes on where it was; an
+# unfinished run starts again. The primal is cheap
 # (minutes a run); the dual at P = 8000 is not, so the sweep is of the
 # primal only.
 #
@@ -69,10 +72,10 @@ mnist_settings=(
 # in Table II; only the threshold changes here.
 cifar10_settings=(
   "lambda_0.4 0.25 3 0.4 1e-2 30 -"
-  "lambda_0.8 0.25 3 0.8 1e-2 30 -"
-  "sigma0.5_lambda_0.4 0.5 3 0.4 1e-2 30 -"
   "sigma0.5_lambda_0.8 0.5 3 0.8 1e-2 30 -"
   "sigma0.75_lambda_0.8 0.75 3 0.8 1e-2 30 -"
+  "lambda_0.8 0.25 3 0.8 1e-2 30 -"
+  "sigma0.5_lambda_0.4 0.5 3 0.4 1e-2 30 -"
 )
 settings_var=${dataset}_settings[@]
 settings=("${!settings_var}")
@@ -89,11 +92,16 @@ for s in "${settings[@]}"; do
     continue
   fi
   dir=$out/$name
-  start=$(date +%s)
-  "$bin" -model primal -dataset "$dataset" "${sizes[@]}" -sigma "$sigma" -K 512 -batch 50 -seed 1 \
-    -m "$m" -lambda "$lambda" -clip-noisy="$clipped" -lr "$lr" -epochs "$epochs" -test-and-gap-every "$epochs" \
-    -checkpoint-every 0 -out "$dir" >"$dir.log" 2>&1 || { echo "$name: failed, see $dir.log" >&2; exit 1; }
-  seconds=$(($(date +%s) - start))
+  if [ -f "$dir.seconds" ] && [ -f "$dir/primal/history.csv" ]; then
+    seconds=$(cat "$dir.seconds")
+  else
+    start=$(date +%s)
+    "$bin" -model primal -dataset "$dataset" "${sizes[@]}" -sigma "$sigma" -K 512 -batch 50 -seed 1 \
+      -m "$m" -lambda "$lambda" -clip-noisy="$clipped" -lr "$lr" -epochs "$epochs" -test-and-gap-every "$epochs" \
+      -checkpoint-every 0 -force -out "$dir" >"$dir.log" 2>&1 || { echo "$name: failed, see $dir.log" >&2; exit 1; }
+    seconds=$(($(date +%s) - start))
+    echo "$seconds" >"$dir.seconds"
+  fi
   # The last history row: train_psnr and test_psnr by their header names.
   psnr=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next } { last = $0 }
     END { split(last, f, ","); print f[col["train_psnr"]] "," f[col["test_psnr"]] }' "$dir/primal/history.csv")
