@@ -95,7 +95,9 @@ func finished(st *SavedState) bool {
 // (one folder per ID, as RunStore.Dir) into the archive folder archiveDir,
 // each entry written whole or not at all, and returns the provenance of the
 // runs archived, by ID. A run already archived with the same state is left
-// as it is; unfinished runs are skipped and listed in skipped.
+// as it is; unfinished runs, and folders of runs that have not saved a
+// state yet (a run starting while the store is archived), are skipped and
+// listed in skipped. A damaged state is an error naming its folder.
 func ArchiveRuns(storeDir, archiveDir string) (archived []Provenance, skipped []string, err error) {
 	entries, err := os.ReadDir(storeDir)
 	if err != nil {
@@ -107,6 +109,10 @@ func ArchiveRuns(storeDir, archiveDir string) (archived []Provenance, skipped []
 		}
 		dir := filepath.Join(storeDir, e.Name())
 		st, err := ReadState(dir)
+		if errors.Is(err, ErrNoState) {
+			skipped = append(skipped, e.Name()+" (no saved state yet)")
+			continue
+		}
 		if err != nil {
 			return archived, skipped, fmt.Errorf("training: archiving runs: %w", err)
 		}

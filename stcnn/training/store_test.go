@@ -240,6 +240,18 @@ func TestArchiveRuns(t *testing.T) {
 	if len(skipped) != 1 || !strings.HasPrefix(skipped[0], partial.ID()) {
 		t.Errorf("skipped %q, want the unfinished run", skipped)
 	}
+	// A run that has created its folder but not saved a state yet (one
+	// starting while the store is archived) is skipped, not an error.
+	starting := filepath.Join(storeDir, strings.Repeat("0", 64))
+	if err := os.MkdirAll(starting, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, skipped, err := training.ArchiveRuns(storeDir, archive); err != nil || len(skipped) != 2 {
+		t.Errorf("archiving with a run starting: skipped %q, error %v; want it skipped", skipped, err)
+	}
+	if err := os.Remove(starting); err != nil {
+		t.Fatal(err)
+	}
 	if again, _, err := training.ArchiveRuns(storeDir, archive); err != nil || len(again) != 1 {
 		t.Errorf("archiving again: %d runs, error %v", len(again), err)
 	}
