@@ -201,7 +201,7 @@ func (t paperTable) primalSweepSection(fsys fs.FS) (string, error) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nWhere the PSNR of %s lies: the primal at the paper's sizes (%s) "+
-		"with one setting the paper leaves open changed at a time (`scripts/paper_primal_sweep.sh`, table `reproductions/%s`):\n\n", t.Title, t.SweepSizes, t.Sweep)
+		"with settings the paper leaves open changed, one or two at a time (`scripts/paper_primal_sweep.sh`, table `reproductions/%s`):\n\n", t.Title, t.SweepSizes, t.Sweep)
 	b.WriteString("| setting | sigma | filter | lambda | lr | epochs | noisy images | test PSNR (dB) | paper's primal test PSNR | difference (dB) |\n" +
 		"| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for i, r := range rows[1:] {
