@@ -218,9 +218,9 @@ func (e *engine) hinges(w, wp []float64, eps float64) (bw, bwp branch, err error
 }
 
 // hingePass runs a hinge graph over all chunks (inputs: the chunk's, then
-// extra) and sums the two branches' outputs (hingeParts' five each).
+// extra) and sums the two branches' outputs: the first half of the
+// outputs belongs to w, the second to w'.
 func (e *engine) hingePass(ex *Exec, extra ...any) (bw, bwp branch, err error) {
-	const per = 5
 	for _, ch := range e.chunks {
 		out, err := ex.Exec(append(e.src(ch), extra...)...)
 		if err != nil {
@@ -230,8 +230,8 @@ func (e *engine) hingePass(ex *Exec, extra ...any) (bw, bwp branch, err error) {
 		if err != nil {
 			return bw, bwp, err
 		}
-		bw.add(vals[:per])
-		bwp.add(vals[per:])
+		bw.add(vals[:len(vals)/2])
+		bwp.add(vals[len(vals)/2:])
 	}
 	e.passes++
 	return bw, bwp, nil
