@@ -83,8 +83,11 @@
 //     surrogate with |v| -> sqrt(|v|^2 + nu^2) and relu -> Huber_eps, eps
 //     lowered by decades until the smoothing slack sum_i [relu(-t_i) + m_i t_i]
 //     is small (a later split starts one decade above where the previous
-//     one ended, and each stage ends with an exact evaluation of F, so a
-//     split stops as soon as its point certifies the tolerance). The split gives the primal point (w, w + d), whose exact F is
+//     one ended; each stage ends with an exact evaluation of F, so a
+//     split stops as soon as its point certifies the tolerance; a stage
+//     whose slack reaches the target ends early and is solved again at the
+//     same eps as the last one, since a smaller eps curves the hinge over
+//     fewer pixels and only makes the Newton steps harder). The split gives the primal point (w, w + d), whose exact F is
 //     evaluated, feasible multipliers mu = c m (m in [0, 1]), and an atom:
 //     the gradient v_s = 2 beta n(w) - c B^T m(w) = -(2 beta n(w') - c B^T m(w'))
 //     of the squared error at which (w, w') would be optimal, projected into

@@ -26,6 +26,10 @@ type engine struct {
 	gates  *tensors.Tensor
 	chunks []chunk
 	ms     maskSource
+	// noisy and chunkImages serve the preconditioners' samples, which
+	// take exactly the images they need rather than whole chunks.
+	noisy       *datasets.Images
+	chunkImages int
 
 	full, resid, hinge, hingeRows, gram, kfac, sampledGram *Exec
 	passes                                                 int // data passes run (each over all chunks)
@@ -56,7 +60,7 @@ type chunk struct {
 // chunk between passes (0: recompute them in every pass).
 func newEngine(backend compute.Backend, cfg stcnn.Config, gates *tensors.Tensor, noisy, clean *datasets.Images, chunkImages int, cacheBytes int64) (*engine, error) {
 	e := &engine{cfg: cfg, dt: cfg.GoMLXDType(), n: noisy.N, pix: noisy.H * noisy.W, gates: gates,
-		rows: cfg.P * cfg.Outputs(), d: cfg.PatchSize()}
+		rows: cfg.P * cfg.Outputs(), d: cfg.PatchSize(), noisy: noisy}
 	e.c = cfg.Rho / float64(noisy.N)
 	e.beta2 = 2 * cfg.Beta
 	if chunkImages <= 0 {
@@ -64,6 +68,7 @@ func newEngine(backend compute.Backend, cfg stcnn.Config, gates *tensors.Tensor,
 		// stcnn.DefaultMaxChunkElements of them per chunk, like stcnn.Trainer.
 		chunkImages = stcnn.ChunkImages(e.pix, cfg.P*cfg.Outputs(), 0)
 	}
+	e.chunkImages = chunkImages
 	maskBytes := int64(2*cfg.P*e.pix*noisy.N) * int64(e.dt.Size())
 	e.ms = maskSource{cached: cacheBytes > 0 && maskBytes <= cacheBytes}
 	var err error
@@ -80,8 +85,8 @@ func newEngine(backend compute.Backend, cfg stcnn.Config, gates *tensors.Tensor,
 	e.hinge = mk(hingeGraph(cfg, e.ms))
 	e.hingeRows = mk(hingeRowsGraph(cfg, e.ms))
 	e.gram = mk(gramGraph(cfg, e.ms))
-	e.kfac = mk(kfacGraph(cfg, e.ms))
-	e.sampledGram = mk(sampledGramGraph(cfg, e.ms))
+	e.kfac = mk(kfacGraph(cfg))
+	e.sampledGram = mk(sampledGramGraph(cfg))
 	masks := mk(maskGraph(cfg))
 	var exact *Exec
 	if e.dt != dtypes.Float64 {
@@ -317,16 +322,21 @@ func (e *engine) gramMul(ds ...[]float64) ([][]float64, error) {
 	return res, nil
 }
 
-// samplePass runs ex (inputs: the chunk's) over the first chunks holding
-// at least `images` images (at least one chunk) and returns its outputs
-// summed over them, with their pixel count: the preconditioners are built
-// from a sample of the data, not from all of it.
+// samplePass runs ex (inputs: noisy images, gates) over the first
+// `images` images (all of them if there are fewer), at most a chunk at a
+// time, and returns its outputs summed over them with their pixel count:
+// the preconditioners are built from a sample of the data, not from all of
+// it, and the sample's cost grows with its size (a sampled Gram costs
+// pixels x (P D)^2), so it takes no image more than it needs.
 func (e *engine) samplePass(ex *Exec, images int) (sums [][]float64, pixels int, err error) {
-	for _, ch := range e.chunks {
-		if pixels > 0 && pixels >= images*e.pix {
-			break
+	images = min(max(images, 1), e.n)
+	for from := 0; from < images; from += e.chunkImages {
+		to := min(images, from+e.chunkImages)
+		ny, err := e.noisy.Slice(from, to)
+		if err != nil {
+			return nil, 0, err
 		}
-		out, err := ex.Exec(e.src(ch)...)
+		out, err := ex.Exec(stcnn.ImagesTensor(ny, e.dt), e.gates)
 		if err != nil {
 			return nil, 0, fmt.Errorf("certify: preconditioner pass: %w", err)
 		}
@@ -340,7 +350,7 @@ func (e *engine) samplePass(ex *Exec, images int) (sums [][]float64, pixels int,
 		for i, v := range vals {
 			sums[i] = addInto(sums[i], v)
 		}
-		pixels += ch.pixels
+		pixels += (to - from) * e.pix
 	}
 	return sums, pixels, nil
 }

@@ -225,10 +225,10 @@ func gramGraph(cfg stcnn.Config, ms maskSource) func([]*Node) []*Node {
 // kfacGraph accumulates the Kronecker factors of the preconditioner (see
 // kfac.go): sum_i |y_i|^2 q_i q_i^T [P, P], sum_i y_i y_i^T / |y_i|^2
 // [D, D] (over y_i != 0) and the number of patches y_i != 0. Inputs: noisy,
-// (gates | q, s).
-func kfacGraph(cfg stcnn.Config, ms maskSource) func([]*Node) []*Node {
+// gates (a sample of images; see engine.samplePass).
+func kfacGraph(cfg stcnn.Config) func([]*Node) []*Node {
 	return func(in []*Node) []*Node {
-		y, q, _, _ := ms.patterns(cfg, in)
+		y, q, _, _ := maskSource{}.patterns(cfg, in)
 		dt := y.DType()
 		g := y.Graph()
 		n2 := ReduceSum(Square(y), 1) // [I]
@@ -246,10 +246,11 @@ func kfacGraph(cfg stcnn.Config, ms maskSource) func([]*Node) []*Node {
 // sampledGramGraph accumulates the exact Gram matrix of the rows of M for
 // one output channel over a chunk, sum_i (q_i (x) y_i)(q_i (x) y_i)^T as
 // [P*D, P*D] (index j*D + a), for the sampled-Gram preconditioner
-// (precondition.go). Inputs: noisy, (gates | q, s).
-func sampledGramGraph(cfg stcnn.Config, ms maskSource) func([]*Node) []*Node {
+// (precondition.go). Inputs: noisy, gates (a sample of images; see
+// engine.samplePass).
+func sampledGramGraph(cfg stcnn.Config) func([]*Node) []*Node {
 	return func(in []*Node) []*Node {
-		y, q, _, _ := ms.patterns(cfg, in)
+		y, q, _, _ := maskSource{}.patterns(cfg, in)
 		p, d := q.Shape().Dim(0), y.Shape().Dim(1)
 		rows := Reshape(Mul(ExpandDims(Transpose(q, 0, 1), 2), ExpandDims(y, 1)), -1, p*d) // [I, P*D]
 		return []*Node{Dot(rows, rows).General([]int{0}, nil, []int{0}, nil)}

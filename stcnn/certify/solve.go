@@ -419,7 +419,7 @@ func (s *solver) run(gates, w, wp []float64) error {
 		// Early splits only steer the iteration: their precision follows
 		// the current gap, down to what the tolerance needs.
 		gap := math.Min(relGap(s.best, s.lower), 1)
-		s.slackTarget = 0.1 * math.Max(s.opts.Tol, 0.1*gap) * math.Abs(s.lower)
+		s.slackTarget = slackShare * math.Max(s.opts.Tol, 0.1*gap) * math.Abs(s.lower)
 		sp, err := s.split(d, wInit, math.Max(tol, 0.1*gap*e.beta2), s.opts.MaxIter)
 		if err != nil {
 			return err

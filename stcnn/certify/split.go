@@ -18,7 +18,8 @@ import (
 // [0, eps]), with one pass over the data per Newton trial (hinge values,
 // B^T m and the band Grams of hingeGraph) and a backtracking line search
 // per row, then eps is divided by 10 until the smoothing slack
-// (rho/N) sum_i (relu(-t_i) + m_i t_i) is small. The exact objective and
+// (rho/N) sum_i (relu(-t_i) + m_i t_i) is small (at most slackShare of the
+// tolerance); the stage at which it gets there is the last. The exact objective and
 // certificate are computed afterwards, so the surrogate only steers the
 // iterates; it never enters a reported number.
 
@@ -38,6 +39,10 @@ type splitResult struct {
 // nuSmooth is the smoothing of the norms (in weight units, far below the
 // size of any weight that matters).
 const nuSmooth = 1e-9
+
+// slackShare is the share of the tolerance (in objective units) that the
+// smoothing slack of a split's last stage may take.
+const slackShare = 0.1
 
 type rowState struct {
 	f, lambda float64
@@ -168,7 +173,13 @@ func (s *solver) split(d, w []float64, gtol float64, maxPasses int) (*splitResul
 		stageEnd := active == 0 ||
 			(!final && (active <= rows/100 || stagePasses >= 40)) ||
 			(final && stagePasses >= 80)
-		if !stageEnd {
+		// A loose stage whose smoothing slack has already fallen to the
+		// target ends early and is solved again at the same eps as the
+		// final one: sharpening the smoothing further would only make the
+		// Newton steps harder (a smaller eps curves the hinge over fewer
+		// pixels), not the atom better.
+		smoothEnough := !final && slack <= s.slackTarget
+		if !stageEnd && !smoothEnough {
 			continue
 		}
 		if final {
@@ -187,7 +198,9 @@ func (s *solver) split(d, w []float64, gtol float64, maxPasses int) (*splitResul
 		if s.gapReached() {
 			break
 		}
-		eps = math.Max(eps/10, s.epsMin)
+		if !smoothEnough {
+			eps = math.Max(eps/10, s.epsMin)
+		}
 		fresh, stagePasses = true, 0
 		copy(trial, w)
 		for j := range st {
