@@ -82,6 +82,7 @@ func (s *solver) split(d, w []float64, gtol float64, maxPasses int) (*splitResul
 	eps := math.Min(s.epsStart, 10*s.lastEps)
 	fresh := true // the next pass evaluates the current point (no step)
 	stageTol, stagePasses, final := gtol, 0, false
+	finalNext := false // the next stage is the last, at the same eps
 	var hw, hp branch
 	var moving []int
 	for res.passes < maxPasses && !s.stop() {
@@ -116,7 +117,7 @@ func (s *solver) split(d, w []float64, gtol float64, maxPasses int) (*splitResul
 		s.bank.add(hw.bt, hp.bt, e.c)
 		slack := e.c * (sum(hw.relu) - sum(hw.rm) + sum(hp.relu) - sum(hp.rm))
 		if fresh {
-			final = slack <= s.slackTarget || eps <= s.epsMin
+			final = finalNext || slack <= s.slackTarget || eps <= s.epsMin
 			stageTol = gtol
 			if !final {
 				stageTol = math.Max(gtol, 0.1*e.beta2)
@@ -201,6 +202,10 @@ func (s *solver) split(d, w []float64, gtol float64, maxPasses int) (*splitResul
 		if !smoothEnough {
 			eps = math.Max(eps/10, s.epsMin)
 		}
+		// The slack that ended the stage early was measured at trial
+		// points; the stage solved again is the last whatever the slack
+		// at its start, so that the two cannot alternate.
+		finalNext = smoothEnough
 		fresh, stagePasses = true, 0
 		copy(trial, w)
 		for j := range st {
